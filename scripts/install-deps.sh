@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian package rdc needs to build, test and benchmark.
+# Idempotent, never prompts. Run as root (or with sudo).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+PKGS=(
+  build-essential cmake ccache pkg-config git
+  libtorch-dev libfaiss-dev libopenblas0-openmp libopenblas-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  zlib1g-dev libpng-dev libjpeg-dev libstb-dev libhdf5-dev libzip-dev
+  libgtest-dev googletest
+  dataset-fashion-mnist
+)
+if [ "${RDC_WITH_PYTHON:-0}" = "1" ]; then
+  PKGS+=(python3-torch python3-sklearn python3-scipy python3-numpy)
+fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Make sure the fast OpenMP OpenBLAS is the BLAS/LAPACK libtorch and faiss load.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  cand=/usr/lib/$arch/openblas-openmp/$lib
+  if [ -e "$cand" ]; then
+    $SUDO update-alternatives --set "$lib-$arch" "$cand" >/dev/null 2>&1 || true
+  fi
+done
+echo "rdc: dependencies installed"

@@ -1,0 +1,65 @@
+#pragma once
+// Phase 1 of R-DC: instance-level self-supervision behind one interface.
+// Pretexts: "deepcluster-v2" (normalised embedding, prototypes) and "acai"
+// (autoencoder + critic on interpolations). Chosen by name via make_pretext().
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rdc/core/context.h"
+
+namespace rdc {
+
+class Augmenter;  // augment/augment.h
+
+struct PretextConfig {
+  std::string name = "deepcluster-v2";  ///< "deepcluster-v2" | "acai"
+  std::string encoder = "auto";         ///< "mlp" | "conv" | "resnet18" | "conv3d" | "auto" (by modality)
+  std::vector<int64_t> input_shape;     ///< per-sample shape (C,H,W), (C,D,H,W) or (D)
+  int64_t embed_dim = 0;                ///< m; 0 = pretext default (128 DCv2, 10 ACAI)
+  // deepcluster-v2
+  int heads = 3;                        ///< H prototype heads
+  int64_t prototypes = 0;               ///< P per head; 0 = auto (over-clusters, capped by n)
+  double temperature = 0.1;             ///< tau
+  int small_crops = 2;                  ///< V small crops in multi-crop
+  // acai
+  double acai_lambda = 0.5;             ///< critic term weight
+  // optimisation
+  double lr = 0;                        ///< 0 = pretext default
+  double weight_decay = 1e-6;
+  int64_t batch_size = 256;
+};
+
+/// Phase-1 pretext: owns the encoder and its heads.
+class Pretext {
+ public:
+  virtual ~Pretext() = default;
+  virtual std::string name() const = 0;
+  /// Embedding used for clustering: (B, m); unit-norm rows when normalized().
+  /// Runs in the module's current mode (call set_train(false) for a clean embedding).
+  virtual torch::Tensor embed(const torch::Tensor& x) = 0;
+  virtual int64_t embed_dim() const = 0;
+  virtual bool normalized() const = 0;
+  /// Called once per epoch before training with the whole data set (N, ...) on the device
+  /// (DCv2: recompute prototypes from the memory bank). No-op by default.
+  virtual void begin_epoch(const torch::Tensor& all_x, int64_t epoch) {}
+  /// Instance-level loss on a batch (B, ...) with sample indices idx (B) int64.
+  /// Uses `aug` for the views it needs. Returns a scalar tensor with grad.
+  virtual torch::Tensor instance_loss(const torch::Tensor& x, const torch::Tensor& idx, Augmenter& aug) = 0;
+  /// Called after each optimiser step (e.g. to train a critic). No-op by default.
+  virtual void after_step() {}
+  /// All modules that hold state to checkpoint (named).
+  virtual std::vector<std::pair<std::string, torch::nn::Module*>> modules() = 0;
+  /// Trainable parameters of the encoder path (for the optimiser).
+  virtual std::vector<torch::Tensor> parameters() = 0;
+  virtual void set_train(bool on) = 0;
+  virtual void to(const torch::Device& dev) = 0;
+  /// Statistics of the last epoch for the log (e.g. prototype entropy, non-empty prototypes).
+  virtual std::vector<std::pair<std::string, double>> epoch_stats() const { return {}; }
+};
+
+std::unique_ptr<Pretext> make_pretext(const PretextConfig& cfg, int64_t n_samples, const Context& ctx);
+
+}  // namespace rdc
