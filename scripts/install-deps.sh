@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 PKGS=(
-  build-essential cmake ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libfaiss-dev libopenblas0-openmp libopenblas-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   zlib1g-dev libpng-dev libjpeg-dev libstb-dev libhdf5-dev libzip-dev
