@@ -1,2 +1,35 @@
+// rdc command-line interface: a thin layer over the library (src/rdc).
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdio>
-int main() { std::puts("rdc"); return 0; }
+#include <iostream>
+
+#include "cli/commands.h"
+#include "rdc/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"rdc: deep clustering by self-supervision (R-DC)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rdc ") + RDC_VERSION);
+  rdc::cli::CommonOptions common;
+  rdc::cli::register_commands(app, common);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    rdc::cli::setup_logging(common);
+    return rdc::cli::run_selected(app, common);
+  } catch (const rdc::Interrupted& e) {
+    spdlog::warn("{}", e.what());
+    return 130;
+  } catch (const rdc::Error& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected error: {}", e.what());
+    return 2;
+  }
+}

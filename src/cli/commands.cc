@@ -1,0 +1,258 @@
+#include "cli/commands.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "rdc/cluster/kmeans.h"
+#include "rdc/core/error.h"
+#include "rdc/core/fs.h"
+#include "rdc/core/interrupt.h"
+#include "rdc/core/labels_io.h"
+#include "rdc/data/readers.h"
+#include "rdc/metrics/metrics.h"
+#include "rdc/report/report.h"
+
+namespace rdc::cli {
+
+namespace {
+
+std::map<CLI::App*, std::function<int()>>& actions() {
+  static std::map<CLI::App*, std::function<int()>> a;
+  return a;
+}
+
+// Options shared by every command that computes something.
+void add_context_options(CLI::App* c, Context& ctx) {
+  c->add_option("--threads", ctx.threads, "threads for torch/faiss/OpenMP (0 = all cores)")->capture_default_str();
+  c->add_option("--seed", ctx.seed, "seed for torch, faiss and every RNG")->capture_default_str();
+  c->add_option("--device", ctx.device, "cpu | cuda | cuda:N")->capture_default_str();
+}
+
+void add_data_options(CLI::App* c, RunConfig& cfg, std::string& protocol) {
+  c->add_option("--protocol", protocol, "all (merge splits) | train-test (fit on train, score on test)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"all", "train-test"}));
+  c->add_option("--csv-label-column", cfg.load.csv_label_column,
+                "CSV/TSV: column holding labels (-1 none, -2 last)");
+  c->add_flag("--csv-header", cfg.load.csv_header, "CSV/TSV: first line is a header");
+  c->add_option("--npz-key", cfg.load.npz_key, "npz: name of the array holding the samples");
+  c->add_flag("!--no-folder-labels", cfg.load.labels_from_folders, "image folders: do not read classes from sub-folders");
+}
+
+void add_phase1_options(CLI::App* c, RunConfig& cfg) {
+  auto& p = cfg.pretext;
+  c->add_option("--pretext", p.name, "phase-1 pretext: deepcluster-v2 | acai")->capture_default_str()
+      ->check(CLI::IsMember({"deepcluster-v2", "acai"}));
+  c->add_option("--encoder", p.encoder, "auto | mlp | conv | resnet18 | conv3d")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "mlp", "conv", "resnet18", "conv3d"}));
+  c->add_option("--embed-dim", p.embed_dim, "embedding size m (0 = pretext default)");
+  c->add_option("--heads", p.heads, "DCv2 prototype heads")->capture_default_str();
+  c->add_option("--prototypes", p.prototypes, "DCv2 prototypes per head (0 = auto, capped by N)");
+  c->add_option("--temperature", p.temperature, "DCv2 softmax temperature")->capture_default_str();
+  c->add_option("--small-crops", p.small_crops, "DCv2 small crops per sample")->capture_default_str();
+  c->add_option("--epochs", cfg.phase1.epochs, "phase-1 epochs (0 = default for the data size)");
+  c->add_option("--batch-size", cfg.phase1.batch_size, "mini-batch size")->capture_default_str();
+  c->add_option("--lr", cfg.phase1.lr, "phase-1 learning rate (0 = pretext default)");
+  c->add_option("--time-budget", cfg.phase1.time_budget_minutes,
+                "minutes: shrink the default phase-1 epoch count to fit (0 = no budget)");
+  c->add_flag("--resume", cfg.resume, "continue an interrupted run from its last checkpoint");
+}
+
+void add_phase2_options(CLI::App* c, RunConfig& cfg) {
+  auto& q = cfg.phase2;
+  c->add_option("--rounds", q.rounds, "phase-2 refresh rounds")->capture_default_str();
+  c->add_option("--round-epochs", q.epochs_per_round, "training epochs per phase-2 round")->capture_default_str();
+  c->add_option("--knn", q.knn, "k of the k-NN graph")->capture_default_str();
+  c->add_option("--s-start", q.s_start, "core threshold in round 1")->capture_default_str();
+  c->add_option("--s-end", q.s_end, "core threshold in the last round")->capture_default_str();
+  c->add_option("--w-start", q.w_start, "instance-loss weight in round 1")->capture_default_str();
+  c->add_option("--w-end", q.w_end, "instance-loss weight in the last round")->capture_default_str();
+  c->add_flag("!--no-phase2", q.enabled, "ablation: skip phase 2");
+  c->add_flag("!--no-mutual", q.mutual, "ablation: drop the mutual-proximity filter");
+  c->add_flag("!--no-consistency", q.consistency, "ablation: drop the consistency filter");
+  c->add_option("--round1-reference", q.round1_reference, "augmented | none")->capture_default_str()
+      ->check(CLI::IsMember({"augmented", "none"}));
+  c->add_option("--stop-tolerance", q.stop_tolerance, "stop when graph and core changes fall below")
+      ->capture_default_str();
+  c->add_flag("--allow-untrained-phase1", q.allow_without_phase1,
+              "C08 override: run phase 2 even without a trained phase 1");
+}
+
+void add_kmeans_options(CLI::App* c, RunConfig& cfg) {
+  c->add_option("--restarts", cfg.kmeans.n_init, "k-means restarts")->capture_default_str();
+  c->add_option("--kmeans-iters", cfg.kmeans.iters, "k-means iterations per restart")->capture_default_str();
+}
+
+template <typename F>
+void on(CLI::App* c, F f) {
+  actions()[c] = f;
+}
+
+}  // namespace
+
+void setup_logging(const CommonOptions& common) {
+  auto logger = spdlog::stderr_color_mt("rdc");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
+  spdlog::set_level(common.quiet ? spdlog::level::warn : spdlog::level::from_str(common.log_level));
+}
+
+void register_commands(CLI::App& app, CommonOptions& common) {
+  app.add_option("--log-level", common.log_level, "trace | debug | info | warn | error")->capture_default_str();
+  app.add_flag("-q,--quiet", common.quiet, "only warnings and errors");
+  auto cfg = std::make_shared<RunConfig>();
+  auto protocol = std::make_shared<std::string>("all");
+  auto finish_cfg = [cfg, protocol]() { cfg->protocol = parse_protocol(*protocol); };
+
+  // ---- datasets
+  auto* ds = app.add_subcommand("datasets", "list the built-in dataset names");
+  on(ds, [] {
+    for (const auto& b : builtin_datasets())
+      std::printf("%-20s %-10s %s\n    %s\n", b.name.c_str(), b.available ? "available" : "MISSING",
+                  b.description.c_str(), b.path.c_str());
+    return 0;
+  });
+
+  // ---- inspect
+  auto* ins = app.add_subcommand("inspect", "print shape, dtype, value range and label counts of DATA");
+  ins->add_option("data", cfg->data, "built-in name or path")->required();
+  add_data_options(ins, *cfg, *protocol);
+  on(ins, [cfg, finish_cfg] {
+    finish_cfg();
+    Dataset d = load_dataset(cfg->data, cfg->load);
+    std::printf("%s\n", describe(d).c_str());
+    return 0;
+  });
+
+  // ---- evaluate
+  auto* ev = app.add_subcommand("evaluate", "score an assignment file against labels");
+  auto labels_path = std::make_shared<std::string>();
+  auto pred_path = std::make_shared<std::string>();
+  auto eval_k = std::make_shared<int64_t>(0);
+  ev->add_option("--labels", *labels_path, "labels: .npy, .csv or text (one id per line)")->required();
+  ev->add_option("--pred", *pred_path, "cluster ids: .npy, .csv (column 'cluster') or text")->required();
+  ev->add_option("--clusters", *eval_k, "number of clusters requested (0 = max id + 1)");
+  on(ev, [labels_path, pred_path, eval_k] {
+    auto y = read_ids(*labels_path, "label");
+    auto p = read_ids(*pred_path, "cluster");
+    RDC_CHECK(y.size() == p.size(), "{} has {} labels but {} has {} ids", *labels_path, y.size(), *pred_path,
+              p.size());
+    auto m = evaluate_clustering(y, p, *eval_k);
+    std::printf("%s\n", metrics_to_json(m).c_str());
+    return 0;
+  });
+
+  // ---- kmeans
+  auto* km = app.add_subcommand("kmeans", "k-means baseline on the raw input");
+  km->add_option("data", cfg->data, "built-in name or path")->required();
+  km->add_option("-k,--clusters", cfg->clusters, "number of clusters K (0 = number of label classes)");
+  km->add_option("-o,--out", cfg->out_dir, "output folder")->required();
+  km->add_flag("--spherical", cfg->kmeans.spherical, "spherical (cosine) k-means");
+  add_data_options(km, *cfg, *protocol);
+  add_context_options(km, cfg->ctx);
+  add_kmeans_options(km, *cfg);
+  on(km, [cfg, finish_cfg] {
+    finish_cfg();
+    cfg->command = "kmeans";
+    cfg->method = "kmeans";
+    run_kmeans(*cfg);
+    return 0;
+  });
+
+  // ---- pretrain
+  auto* pt = app.add_subcommand("pretrain", "phase 1 only: instance-level self-supervision");
+  pt->add_option("data", cfg->data, "built-in name or path")->required();
+  pt->add_option("-o,--out", cfg->out_dir, "run folder")->required();
+  add_data_options(pt, *cfg, *protocol);
+  add_context_options(pt, cfg->ctx);
+  add_phase1_options(pt, *cfg);
+  on(pt, [cfg, finish_cfg] {
+    finish_cfg();
+    cfg->command = "pretrain";
+    run_pretrain(*cfg);
+    return 0;
+  });
+
+  // ---- train (main job)
+  auto* tr = app.add_subcommand("train", "the whole of R-DC: phase 1, phase 2, final k-means, metrics");
+  tr->add_option("data", cfg->data, "built-in name or path (default: fashion-mnist)")->capture_default_str();
+  tr->add_option("-k,--clusters", cfg->clusters, "number of clusters K (0 = number of label classes)");
+  tr->add_option("-o,--out", cfg->out_dir, "run folder")->capture_default_str();
+  tr->add_option("--method", cfg->method, "rdc | pretext (phase 1 + k-means) | kmeans (raw input)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"rdc", "pretext", "kmeans"}));
+  tr->add_flag("!--no-report", cfg->write_report, "do not write report.html");
+  tr->add_flag("!--no-raw-baseline", cfg->raw_kmeans_baseline, "skip k-means on the raw input");
+  add_data_options(tr, *cfg, *protocol);
+  add_context_options(tr, cfg->ctx);
+  add_phase1_options(tr, *cfg);
+  add_phase2_options(tr, *cfg);
+  add_kmeans_options(tr, *cfg);
+  on(tr, [cfg, finish_cfg] {
+    finish_cfg();
+    cfg->command = "train";
+    if (cfg->method == "kmeans") {
+      run_kmeans(*cfg);
+      return 0;
+    }
+    if (cfg->method == "pretext") cfg->phase2.enabled = false;
+    run_train(*cfg);
+    return 0;
+  });
+
+  // ---- embed / predict
+  auto run_dir = std::make_shared<std::string>();
+  auto data2 = std::make_shared<std::string>();
+  auto out2 = std::make_shared<std::string>();
+  auto ckpt = std::make_shared<std::string>();
+  auto* em = app.add_subcommand("embed", "embed DATA with a trained run's model");
+  em->add_option("run", *run_dir, "run folder")->required();
+  em->add_option("data", *data2, "built-in name or path")->required();
+  em->add_option("-o,--out", *out2, "output .npy")->required();
+  em->add_option("--checkpoint", *ckpt, "checkpoint file (default: the run's final model)");
+  add_context_options(em, cfg->ctx);
+  on(em, [cfg, run_dir, data2, out2, ckpt] {
+    run_embed(*run_dir, *data2, *out2, *ckpt, cfg->ctx);
+    return 0;
+  });
+  auto* pr = app.add_subcommand("predict", "assign DATA to the run's final clusters (nearest centroid)");
+  pr->add_option("run", *run_dir, "run folder")->required();
+  pr->add_option("data", *data2, "built-in name or path")->required();
+  pr->add_option("-o,--out", *out2, "output prefix (writes PREFIX.npy, PREFIX.csv)")->required();
+  pr->add_option("--checkpoint", *ckpt, "checkpoint file (default: the run's final model)");
+  add_context_options(pr, cfg->ctx);
+  on(pr, [cfg, run_dir, data2, out2, ckpt] {
+    run_predict(*run_dir, *data2, *out2, *ckpt, cfg->ctx);
+    return 0;
+  });
+
+  // ---- report
+  auto* rp = app.add_subcommand("report", "write RUN/report.html (or print JSON)");
+  auto fmt_opt = std::make_shared<std::string>("html");
+  rp->add_option("run", *run_dir, "run folder")->required();
+  rp->add_option("--format", *fmt_opt, "html | json")->check(CLI::IsMember({"html", "json"}))->capture_default_str();
+  on(rp, [run_dir, fmt_opt] {
+    if (*fmt_opt == "json") {
+      std::printf("%s\n", report_json(*run_dir).c_str());
+    } else {
+      write_report(*run_dir);
+      spdlog::info("wrote {}", join_path(*run_dir, "report.html"));
+    }
+    return 0;
+  });
+}
+
+int run_selected(CLI::App& app, const CommonOptions&) {
+  install_interrupt_handlers();
+  for (auto* sub : app.get_subcommands()) {
+    auto it = actions().find(sub);
+    if (it != actions().end()) return it->second();
+  }
+  RDC_FAIL("no command given; see rdc --help");
+}
+
+}  // namespace rdc::cli

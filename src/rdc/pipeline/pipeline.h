@@ -1,0 +1,60 @@
+#pragma once
+// The jobs the CLI runs, as plain functions over plain parameter structs
+// (torch-free header: the CLI includes it without libtorch).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rdc/cluster/kmeans.h"
+#include "rdc/core/context.h"
+#include "rdc/data/readers.h"
+#include "rdc/pretext/pretext_config.h"
+#include "rdc/train/phase2_config.h"
+
+namespace rdc {
+
+struct Phase1Params {
+  int epochs = 0;              ///< 0 = default for the pretext and data size
+  int64_t batch_size = 256;
+  double lr = 0;               ///< 0 = pretext default
+  std::string optimizer = "";  ///< "" = pretext default
+  double time_budget_minutes = 0;  ///< 0 = none; else the default epoch count is reduced to fit
+};
+
+/// Everything one run needs. Written to RUN/config.json as the effective configuration.
+struct RunConfig {
+  std::string command = "train";   ///< train | pretrain | kmeans
+  std::string method = "rdc";      ///< rdc | pretext | kmeans
+  std::string data = "fashion-mnist";
+  Protocol protocol = Protocol::kAll;
+  LoadOptions load;
+  Context ctx;
+  std::string out_dir = "runs/fashion-mnist";
+  int64_t clusters = 0;            ///< K; 0 = number of label classes (stated in the log) when labels exist
+  bool resume = false;
+  PretextConfig pretext;
+  Phase1Params phase1;
+  Phase2Params phase2;
+  KMeansParams kmeans;             ///< final assignment (k filled from clusters)
+  bool raw_kmeans_baseline = true; ///< also score k-means on the raw input (when labels exist)
+  bool write_report = true;
+  void validate() const;
+};
+
+/// rdc kmeans: k-means on the raw input; writes assignments, metrics, config.
+void run_kmeans(const RunConfig& cfg);
+/// rdc pretrain: phase 1 only (checkpoints + phase-1 embedding).
+void run_pretrain(const RunConfig& cfg);
+/// rdc train: phase 1, phase 2, final k-means, metrics (the main job).
+void run_train(const RunConfig& cfg);
+/// rdc embed: embedding of DATA with the run's final (or named) model -> .npy
+void run_embed(const std::string& run_dir, const std::string& data, const std::string& out_npy,
+               const std::string& checkpoint, const Context& ctx);
+/// rdc predict: cluster ids of DATA by nearest final centroid -> .npy + .csv (+ metrics if labels).
+void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
+                 const std::string& checkpoint, const Context& ctx);
+
+/// Peak resident memory of this process in MiB (from /proc/self/status VmHWM).
+double peak_rss_mb();
+
+}  // namespace rdc

@@ -1,0 +1,36 @@
+#pragma once
+// Run-directory plumbing shared by the jobs (torch-free).
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "rdc/metrics/metrics.h"
+#include "rdc/pipeline/pipeline.h"
+
+namespace rdc {
+
+nlohmann::json config_to_json(const RunConfig& cfg);
+/// Rebuilds the parts of a RunConfig that embed/predict need from RUN/config.json.
+RunConfig config_from_json(const nlohmann::json& j);
+nlohmann::json read_json_file(const std::string& path);
+void write_json_file(const std::string& path, const nlohmann::json& j);
+/// Appends one JSON object as a line (crash-safe enough for logs: whole lines, fsync'd).
+void append_jsonl(const std::string& path, const nlohmann::json& j);
+
+/// Loads cfg.data and applies cfg.protocol.
+ProtocolSplit load_for_run(const RunConfig& cfg);
+/// K from cfg.clusters, or the number of label classes (logged) when 0.
+int64_t resolve_clusters(const RunConfig& cfg, const Dataset& scored);
+
+/// Metrics (when labels exist) plus warnings for degenerate results (C03, C04, C06) as JSON.
+nlohmann::json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, int64_t k,
+                                 std::vector<std::string>* warnings, const std::string& what);
+/// Writes assignments.npy/.csv for the scored data.
+void write_assignments(const std::string& run_dir, const Dataset& scored, const std::vector<int64_t>& pred,
+                       const std::string& prefix = "assignments");
+
+/// Final k-means on an embedding (n x d) with cfg.kmeans (k set), returns the result.
+KMeansResult cluster_embedding(const std::vector<float>& z, int64_t n, int64_t d, int64_t k, bool spherical,
+                               const RunConfig& cfg);
+
+}  // namespace rdc

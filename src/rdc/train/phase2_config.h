@@ -1,0 +1,29 @@
+#pragma once
+// Phase-2 parameters of R-DC (proximity-level self-supervision). Torch-free.
+#include <cstdint>
+#include <string>
+
+namespace rdc {
+
+struct Phase2Params {
+  bool enabled = true;             ///< false: ablation "phase 2 off" (R-DC = phase 1 + k-means)
+  int rounds = 6;                  ///< R refresh rounds (>= 1)
+  double epochs_per_round = 1.0;   ///< E, training epochs after each refresh (> 0; fractions allowed)
+  int64_t knn = 10;                ///< k of the k-NN graph (clipped to n-1)
+  double s_start = 0.8;            ///< core threshold s_1: |R(i)| >= ceil(s*k); in (0, 1]
+  double s_end = 0.3;              ///< core threshold s_R (relaxes linearly over rounds)
+  double w_start = 0.5;            ///< hand-over weight of the instance loss in round 1, in [0, 1]
+  double w_end = 0.1;              ///< ... in round R (decays linearly); equal to w_start = fixed weight
+  bool mutual = true;              ///< dual filter: mutual proximity (ablation switch)
+  bool consistency = true;         ///< dual filter: consistency across rounds/views (ablation switch)
+  std::string round1_reference = "augmented";  ///< "augmented" (graph of an augmented view) | "none" (no consistency in round 1)
+  bool scale_losses = true;        ///< divide each loss term by its value measured at refresh
+  double stop_tolerance = 0.05;    ///< stop early when graph change and core-fraction change are both below this
+  int min_rounds = 3;              ///< never stop before this many rounds
+  double min_core_fraction = 0.01; ///< below this the threshold is relaxed for the round (never crashes)
+  bool allow_without_phase1 = false;  ///< C08: phase 2 refuses to start on an untrained encoder unless set
+  double lr = 0;                   ///< 0 = phase-1 learning rate
+  void validate() const;
+};
+
+}  // namespace rdc
