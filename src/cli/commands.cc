@@ -247,7 +247,7 @@ void register_commands(CLI::App& app, CommonOptions& common) {
 }
 
 int run_selected(CLI::App& app, const CommonOptions&) {
-  install_interrupt_handlers();
+  install_interrupt_handler();
   for (auto* sub : app.get_subcommands()) {
     auto it = actions().find(sub);
     if (it != actions().end()) return it->second();

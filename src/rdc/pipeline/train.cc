@@ -1,0 +1,275 @@
+// The torch side of the jobs: pretrain, train (R-DC end to end), embed, predict.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "rdc/augment/augment.h"
+#include "rdc/core/error.h"
+#include "rdc/core/fs.h"
+#include "rdc/core/labels_io.h"
+#include "rdc/core/npy.h"
+#include "rdc/pipeline/pipeline.h"
+#include "rdc/pipeline/run_io.h"
+#include "rdc/pretext/pretext.h"
+#include "rdc/report/report.h"
+#include "rdc/train/checkpoint.h"
+#include "rdc/train/data_tensor.h"
+#include "rdc/train/phase2.h"
+#include "rdc/train/trainer.h"
+
+namespace rdc {
+
+using nlohmann::json;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<int64_t> sample_shape(const Dataset& d) { return {d.shape.begin() + 1, d.shape.end()}; }
+
+/// Default phase-1 epochs: about `samples_budget` training samples in total, between 5 and 200 epochs.
+int default_epochs(int64_t n) {
+  const double budget = 420000.0;
+  return static_cast<int>(std::clamp(budget / static_cast<double>(std::max<int64_t>(n, 1)), 5.0, 200.0));
+}
+
+struct Phase1Result {
+  std::unique_ptr<Pretext> pretext;
+  int epochs_trained = 0;
+};
+
+Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fit) {
+  cfg.pretext.batch_size = cfg.phase1.batch_size;
+  Phase1Result r;
+  r.pretext = make_pretext(cfg.pretext, n_fit, cfg.ctx);
+  TrainConfig tc;
+  tc.epochs = cfg.phase1.epochs;
+  tc.batch_size = std::min<int64_t>(cfg.phase1.batch_size, std::max<int64_t>(2, n_fit));
+  tc.lr = cfg.phase1.lr;
+  tc.optimizer = cfg.phase1.optimizer;
+  tc.out_dir = cfg.out_dir;
+  tc.tag = "phase1";
+  tc.resume = cfg.resume;
+  tc.run_config = config_to_json(cfg);
+  Trainer tr(*r.pretext, tc, cfg.ctx);
+  spdlog::info("phase 1: {} pretext, {} epochs, batch {}, optimiser {} lr {:.2g}", r.pretext->name(), tc.epochs,
+               tc.batch_size, tr.optimizer_name(), tr.base_lr());
+  auto hist = tr.fit(x_fit);
+  r.epochs_trained = static_cast<int>(hist.size());
+  return r;
+}
+
+std::vector<float> embed_cpu(Pretext& p, const torch::Tensor& x, int64_t* m) {
+  torch::Tensor z = Trainer::embed_all(p, x);
+  *m = z.size(1);
+  return to_vector(z);
+}
+
+/// The model a finished run uses by default (C02): final, else phase 2, else phase 1; says which.
+std::string default_checkpoint(const std::string& run_dir) {
+  for (const char* tag : {"final", "phase2", "phase1"}) {
+    for (const char* which : {"last", "prev"}) {
+      std::string p = checkpoint_path(run_dir, tag, which);
+      if (file_exists(p)) return p;
+    }
+  }
+  RDC_FAIL("'{}' holds no checkpoint (checkpoints/final_last.pt, phase2_last.pt or phase1_last.pt); train first",
+           run_dir);
+}
+
+}  // namespace
+
+void run_pretrain(const RunConfig& cfg_in) {
+  RunConfig cfg = cfg_in;
+  cfg.validate();
+  auto t0 = std::chrono::steady_clock::now();
+  apply_context(cfg.ctx);
+  make_dirs(cfg.out_dir);
+  ProtocolSplit ps = load_for_run(cfg);
+  cfg.pretext.input_shape = sample_shape(ps.fit);
+  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(ps.fit.n());
+  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
+  const auto dev = torch_device(cfg.ctx);
+  torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
+  Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
+  int64_t m = 0;
+  auto z = embed_cpu(*p1.pretext, cfg.protocol == Protocol::kAll ? x_fit : dataset_tensor(ps.score, dev), &m);
+  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z, {ps.score.n(), m});
+  spdlog::info("phase 1 done in {:.1f} s; wrote {}", seconds_since(t0), cfg.out_dir);
+}
+
+void run_train(const RunConfig& cfg_in) {
+  RunConfig cfg = cfg_in;
+  cfg.validate();
+  auto t0 = std::chrono::steady_clock::now();
+  apply_context(cfg.ctx);
+  make_dirs(cfg.out_dir);
+  ProtocolSplit ps = load_for_run(cfg);
+  const int64_t k = resolve_clusters(cfg, ps.score);
+  cfg.clusters = k;
+  RDC_CHECK(k <= ps.fit.n(), "--clusters {} is larger than the number of training samples {}", k, ps.fit.n());
+  cfg.pretext.input_shape = sample_shape(ps.fit);
+  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(ps.fit.n());
+  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
+  const bool has_labels = ps.score.has_labels();
+  const bool same = cfg.protocol == Protocol::kAll;
+  std::vector<std::string> warnings;
+  json metrics;
+  metrics["method"] = cfg.method;
+  metrics["protocol"] = protocol_name(cfg.protocol);
+  metrics["seed"] = cfg.ctx.seed;
+  metrics["threads"] = cfg.ctx.effective_threads();
+  metrics["k"] = k;
+  metrics["n"] = ps.score.n();
+  metrics["labels"] = has_labels;
+  if (!has_labels) spdlog::info("no labels: label metrics are skipped (C16)");
+
+  // Baseline: k-means on the raw input (evaluation only).
+  if (has_labels && cfg.raw_kmeans_baseline) {
+    auto tb = std::chrono::steady_clock::now();
+    const int64_t d = ps.fit.sample_size();
+    KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, false, cfg);
+    auto pred = same ? km.assignments : kmeans_predict(ps.score.x.data(), ps.score.n(), d, km.centroids, false);
+    metrics["raw_kmeans"] = score_assignments(ps.score, pred, k, nullptr, "k-means (raw input)");
+    metrics["raw_kmeans"]["seconds"] = seconds_since(tb);
+    spdlog::info("baseline k-means on raw input: ACC {:.4f} NMI {:.4f} ({:.1f} s)",
+                 metrics["raw_kmeans"]["acc"].get<double>(), metrics["raw_kmeans"]["nmi"].get<double>(),
+                 seconds_since(tb));
+  }
+
+  // Phase 1
+  const auto dev = torch_device(cfg.ctx);
+  torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
+  torch::Tensor x_score = same ? x_fit : dataset_tensor(ps.score, dev);
+  auto t1 = std::chrono::steady_clock::now();
+  Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
+  Pretext& pretext = *p1.pretext;
+  metrics["phase1_seconds"] = seconds_since(t1);
+  const bool spherical = pretext.normalized();
+  int64_t m = 0;
+  std::vector<float> z_fit = embed_cpu(pretext, x_fit, &m);
+  std::vector<float> z_score = same ? z_fit : embed_cpu(pretext, x_score, &m);
+  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z_score, {ps.score.n(), m});
+  if (has_labels && cfg.phase2.enabled) {
+    KMeansResult km = cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
+    auto pred = same ? km.assignments : kmeans_predict(z_score.data(), ps.score.n(), m, km.centroids, spherical);
+    metrics["phase1_kmeans"] = score_assignments(ps.score, pred, k, nullptr, "phase 1 + k-means");
+    spdlog::info("phase 1 + k-means: ACC {:.4f} NMI {:.4f}", metrics["phase1_kmeans"]["acc"].get<double>(),
+                 metrics["phase1_kmeans"]["nmi"].get<double>());
+  }
+
+  // Phase 2
+  if (cfg.phase2.enabled) {
+    RDC_CHECK(p1.epochs_trained > 0 || cfg.phase2.allow_without_phase1,
+              "phase 2 needs a trained phase 1, but phase 1 ran 0 epochs (--epochs {}); train phase 1 or pass "
+              "--allow-untrained-phase1 to run phase 2 from random weights (C08)",
+              cfg.phase1.epochs);
+    auto t2 = std::chrono::steady_clock::now();
+    const double lr = cfg.phase1.lr > 0 ? cfg.phase1.lr : pretext.optim_defaults().lr;
+    auto rounds = run_phase2(pretext, x_fit, cfg.phase2, cfg.phase1.batch_size, lr, cfg.out_dir, cfg.resume, cfg.ctx);
+    metrics["phase2_seconds"] = seconds_since(t2);
+    metrics["phase2_rounds"] = rounds.size();
+    z_fit = embed_cpu(pretext, x_fit, &m);
+    z_score = same ? z_fit : embed_cpu(pretext, x_score, &m);
+  }
+
+  // Final assignment: k-means on the final embedding; centroids saved with the model.
+  auto tk = std::chrono::steady_clock::now();
+  KMeansResult km = cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
+  auto pred = same ? km.assignments : kmeans_predict(z_score.data(), ps.score.n(), m, km.centroids, spherical);
+  metrics["final_kmeans_seconds"] = seconds_since(tk);
+  write_npy(join_path(cfg.out_dir, "embedding.npy"), z_score, {ps.score.n(), m});
+  write_npy(join_path(cfg.out_dir, "centroids.npy"), km.centroids, {k, m});
+  write_assignments(cfg.out_dir, ps.score, pred);
+  json meta = {{"pretext_config", pretext_config_to_json(cfg.pretext)},
+               {"n_samples", ps.fit.n()},
+               {"k", k},
+               {"spherical", spherical},
+               {"run_config", config_to_json(cfg)}};
+  auto ct = torch::from_blob(km.centroids.data(), {k, m}, torch::kFloat32).clone();
+  save_checkpoint(cfg.out_dir, "final", pretext, {}, meta, {{"centroids", ct}});
+  metrics["final"] = score_assignments(ps.score, pred, k, &warnings, "final");
+  metrics["warnings"] = warnings;
+  metrics["wall_seconds"] = seconds_since(t0);
+  metrics["peak_rss_mb"] = peak_rss_mb();
+  write_json_file(join_path(cfg.out_dir, "metrics.json"), metrics);
+  if (has_labels) {
+    spdlog::info("final ({}): ACC {:.4f}  NMI {:.4f}  ARI {:.4f}  | {} of {} clusters non-empty | {:.1f} s",
+                 cfg.method, metrics["final"]["acc"].get<double>(), metrics["final"]["nmi"].get<double>(),
+                 metrics["final"]["ari"].get<double>(), metrics["final"]["num_nonempty_clusters"].get<int64_t>(), k,
+                 metrics["wall_seconds"].get<double>());
+  } else {
+    spdlog::info("final: {} of {} clusters non-empty | {:.1f} s",
+                 metrics["final"]["num_nonempty_clusters"].get<int64_t>(), k, metrics["wall_seconds"].get<double>());
+  }
+  if (cfg.write_report) {
+    try {
+      write_report(cfg.out_dir);
+      spdlog::info("report: {}", join_path(cfg.out_dir, "report.html"));
+    } catch (const Error& e) {
+      spdlog::warn("could not write the report: {}", e.what());
+    }
+  }
+  spdlog::info("run folder: {}", cfg.out_dir);
+}
+
+namespace {
+
+struct LoadedRun {
+  std::unique_ptr<Pretext> pretext;
+  std::string checkpoint;
+  Dataset data;
+};
+
+LoadedRun load_run(const std::string& run_dir, const std::string& data, const std::string& checkpoint,
+                   const Context& ctx) {
+  apply_context(ctx);
+  LoadedRun r;
+  r.checkpoint = checkpoint.empty() ? default_checkpoint(run_dir) : checkpoint;
+  json meta;
+  r.pretext = load_pretext(r.checkpoint, ctx, &meta);
+  spdlog::info("model: {} ({} pretext{})", r.checkpoint, r.pretext->name(),
+               meta.contains("epoch") ? fmt::format(", epoch {}", meta["epoch"].dump()) : std::string());
+  RunConfig rc = config_from_json(read_json_file(join_path(run_dir, "config.json")));
+  r.data = load_dataset(data.empty() ? rc.data : data, rc.load);
+  std::vector<int64_t> shape = sample_shape(r.data);
+  RDC_CHECK(shape == r.pretext->config().input_shape,
+            "'{}' has samples of shape [{}] but the model was trained on [{}]", r.data.source,
+            fmt::join(shape, "x"), fmt::join(r.pretext->config().input_shape, "x"));
+  return r;
+}
+
+}  // namespace
+
+void run_embed(const std::string& run_dir, const std::string& data, const std::string& out_npy,
+               const std::string& checkpoint, const Context& ctx) {
+  LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
+  int64_t m = 0;
+  auto z = embed_cpu(*r.pretext, dataset_tensor(r.data, torch_device(ctx)), &m);
+  write_npy(out_npy, z, {r.data.n(), m});
+  spdlog::info("wrote {} ({} x {})", out_npy, r.data.n(), m);
+}
+
+void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
+                 const std::string& checkpoint, const Context& ctx) {
+  LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
+  NpyArray c = read_npy(join_path(run_dir, "centroids.npy"));
+  RDC_CHECK(c.shape.size() == 2, "{}: centroids must be 2-D", join_path(run_dir, "centroids.npy"));
+  int64_t m = 0;
+  auto z = embed_cpu(*r.pretext, dataset_tensor(r.data, torch_device(ctx)), &m);
+  RDC_CHECK(c.shape[1] == m, "centroids have dimension {} but the model embeds into {}", c.shape[1], m);
+  const bool spherical = r.pretext->normalized();
+  auto pred = kmeans_predict(z.data(), r.data.n(), m, c.to_float(), spherical);
+  write_npy(out_prefix + ".npy", pred, {r.data.n()});
+  write_assignments_csv(out_prefix + ".csv", pred, r.data.names, r.data.labels);
+  if (r.data.has_labels()) {
+    auto mt = evaluate_clustering(r.data.labels, pred, c.shape[0]);
+    write_file_atomic(out_prefix + "_metrics.json", metrics_to_json(mt) + "\n");
+    spdlog::info("ACC {:.4f}  NMI {:.4f}  ARI {:.4f}", mt.acc, mt.nmi, mt.ari);
+  }
+  spdlog::info("wrote {}.npy and {}.csv ({} samples)", out_prefix, out_prefix, r.data.n());
+}
+
+}  // namespace rdc

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# CLI test: datasets / inspect / kmeans / evaluate on a real file (BreastMNIST).
+set -euo pipefail
+RDC=$1; DATA=$2
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$RDC" datasets | grep -q fashion-mnist || fail "datasets does not list fashion-mnist"
+"$RDC" inspect "$DATA/real/breastmnist.npz" > "$T/inspect.txt"
+grep -q 780 "$T/inspect.txt" || fail "inspect does not report 780 samples: $(cat "$T/inspect.txt")"
+
+"$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$T/km" --restarts 3 --threads 2
+for f in assignments.npy assignments.csv metrics.json config.json centroids.npy; do
+  [ -s "$T/km/$f" ] || fail "kmeans did not write $f"
+done
+/usr/bin/python3 - "$T/km" <<'PY' || fail "metrics.json content"
+import json, sys
+m = json.load(open(sys.argv[1] + "/metrics.json"))
+assert m["protocol"] == "all" and m["k"] == 2 and m["n"] == 780, m
+f = m["final"]
+assert 0.0 < f["acc"] <= 1.0 and -1 <= f["ari"] <= 1 and 0 <= f["nmi"] <= 1, f
+assert sum(f["cluster_sizes"]) == 780, f
+c = json.load(open(sys.argv[1] + "/config.json"))
+assert c["seed"] == 42 and c["data"].endswith("breastmnist.npz"), c
+PY
+lines=$(wc -l < "$T/km/assignments.csv")
+[ "$lines" -eq 781 ] || fail "assignments.csv has $lines lines, expected 781"
+
+# evaluate scores the CSV the kmeans run wrote against its own label column: same ACC.
+cut -d, -f4 "$T/km/assignments.csv" > "$T/labels.txt"
+"$RDC" -q evaluate --labels "$T/labels.txt" --pred "$T/km/assignments.csv" > "$T/eval.json"
+/usr/bin/python3 - "$T" <<'PY' || fail "evaluate disagrees with kmeans metrics"
+import json, sys
+e = json.load(open(sys.argv[1] + "/eval.json"))
+m = json.load(open(sys.argv[1] + "/km/metrics.json"))["final"]
+assert abs(e["acc"] - m["acc"]) < 1e-12 and abs(e["nmi"] - m["nmi"]) < 1e-12, (e, m)
+PY
+
+# train-test protocol: fit on train+val, score the 156 test images.
+"$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$T/km2" --protocol train-test --restarts 2
+/usr/bin/python3 -c "
+import json; m = json.load(open('$T/km2/metrics.json')); assert m['protocol'] == 'train-test' and m['n'] == 156, m" \
+  || fail "train-test protocol"
+
+# bad input: clear error, non-zero exit, no crash
+if "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 1000 --out "$T/km3" 2> "$T/err.txt"; then
+  fail "k > n accepted"
+fi
+grep -q "1000" "$T/err.txt" || fail "error does not name k: $(cat "$T/err.txt")"
+echo "kmeans_cli: all checks passed"
