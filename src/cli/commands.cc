@@ -59,6 +59,7 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--lr", cfg.phase1.lr, "phase-1 learning rate (0 = pretext default)");
   c->add_option("--time-budget", cfg.phase1.time_budget_minutes,
                 "minutes: shrink the default phase-1 epoch count to fit (0 = no budget)");
+  c->add_flag("--skip-phase1", cfg.phase1.skip, "ablation: no phase-1 training (phase 2 then refuses: C08)");
   c->add_flag("--resume", cfg.resume, "continue an interrupted run from its last checkpoint");
 }
 

@@ -19,6 +19,7 @@ struct Phase1Params {
   double lr = 0;               ///< 0 = pretext default
   std::string optimizer = "";  ///< "" = pretext default
   double time_budget_minutes = 0;  ///< 0 = none; else the default epoch count is reduced to fit
+  bool skip = false;           ///< ablation / C08 test: no phase-1 training (random encoder)
 };
 
 /// Everything one run needs. Written to RUN/config.json as the effective configuration.

@@ -77,7 +77,8 @@ json config_to_json(const RunConfig& c) {
                  {"batch_size", c.phase1.batch_size},
                  {"lr", c.phase1.lr},
                  {"optimizer", c.phase1.optimizer},
-                 {"time_budget_minutes", c.phase1.time_budget_minutes}};
+                 {"time_budget_minutes", c.phase1.time_budget_minutes},
+                 {"skip", c.phase1.skip}};
   const auto& q = c.phase2;
   j["phase2"] = {{"enabled", q.enabled},
                  {"rounds", q.rounds},

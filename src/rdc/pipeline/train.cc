@@ -45,7 +45,7 @@ Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fi
   Phase1Result r;
   r.pretext = make_pretext(cfg.pretext, n_fit, cfg.ctx);
   TrainConfig tc;
-  tc.epochs = cfg.phase1.epochs;
+  tc.epochs = cfg.phase1.skip ? 0 : cfg.phase1.epochs;
   tc.batch_size = std::min<int64_t>(cfg.phase1.batch_size, std::max<int64_t>(2, n_fit));
   tc.lr = cfg.phase1.lr;
   tc.optimizer = cfg.phase1.optimizer;
@@ -56,7 +56,7 @@ Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fi
   Trainer tr(*r.pretext, tc, cfg.ctx);
   spdlog::info("phase 1: {} pretext, {} epochs, batch {}, optimiser {} lr {:.2g}", r.pretext->name(), tc.epochs,
                tc.batch_size, tr.optimizer_name(), tr.base_lr());
-  auto hist = tr.fit(x_fit);
+  auto hist = tc.epochs > 0 ? tr.fit(x_fit) : std::vector<EpochStats>{};
   r.epochs_trained = static_cast<int>(hist.size());
   return r;
 }
@@ -103,6 +103,10 @@ void run_pretrain(const RunConfig& cfg_in) {
 void run_train(const RunConfig& cfg_in) {
   RunConfig cfg = cfg_in;
   cfg.validate();
+  const bool phase1_trains = !cfg.phase1.skip;
+  RDC_CHECK(!cfg.phase2.enabled || phase1_trains || cfg.phase2.allow_without_phase1,
+            "phase 2 needs a trained phase 1, but --skip-phase1 was given; drop it, or pass "
+            "--allow-untrained-phase1 to run phase 2 from random weights (C08)");
   auto t0 = std::chrono::steady_clock::now();
   apply_context(cfg.ctx);
   make_dirs(cfg.out_dir);
@@ -162,10 +166,6 @@ void run_train(const RunConfig& cfg_in) {
 
   // Phase 2
   if (cfg.phase2.enabled) {
-    RDC_CHECK(p1.epochs_trained > 0 || cfg.phase2.allow_without_phase1,
-              "phase 2 needs a trained phase 1, but phase 1 ran 0 epochs (--epochs {}); train phase 1 or pass "
-              "--allow-untrained-phase1 to run phase 2 from random weights (C08)",
-              cfg.phase1.epochs);
     auto t2 = std::chrono::steady_clock::now();
     const double lr = cfg.phase1.lr > 0 ? cfg.phase1.lr : pretext.optim_defaults().lr;
     auto rounds = run_phase2(pretext, x_fit, cfg.phase2, cfg.phase1.batch_size, lr, cfg.out_dir, cfg.resume, cfg.ctx);

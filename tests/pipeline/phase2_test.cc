@@ -1,0 +1,254 @@
+// Phase 2 and the end-to-end job (libtorch): schedules, fixed targets, empty core set,
+// refusal without phase 1 (C08), a short real run, predict (C02), resume.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "../nn/nn_test_util.h"
+#include "rdc/augment/augment.h"
+#include "rdc/core/error.h"
+#include "rdc/core/fs.h"
+#include "rdc/core/npy.h"
+#include "rdc/metrics/metrics.h"
+#include "rdc/pipeline/pipeline.h"
+#include "rdc/pipeline/run_io.h"
+#include "rdc/pretext/pretext.h"
+#include "rdc/train/data_tensor.h"
+#include "rdc/train/phase2.h"
+#include "rdc/train/trainer.h"
+
+using namespace rdc;
+
+namespace {
+
+std::unique_ptr<Pretext> small_vector_pretext(int64_t n, int64_t d, const Context& ctx) {
+  PretextConfig pc;
+  pc.name = "deepcluster-v2";
+  pc.encoder = "mlp";
+  pc.input_shape = {d};
+  pc.mlp_hidden = {32, 32};
+  pc.embed_dim = 8;
+  pc.proj_hidden = 32;
+  pc.prototypes = 10;
+  pc.heads = 1;
+  return make_pretext(pc, n, ctx);
+}
+
+Context test_ctx() {
+  Context c;
+  c.threads = 2;
+  c.seed = 7;
+  return c;
+}
+
+nlohmann::json read_json(const std::string& p) { return nlohmann::json::parse(read_file(p)); }
+
+}  // namespace
+
+TEST(Phase2, SchedulesRelaxAndDecayLinearly) {
+  Phase2Params q;
+  q.rounds = 5;
+  q.s_start = 0.8;
+  q.s_end = 0.4;
+  q.w_start = 0.5;
+  q.w_end = 0.1;
+  EXPECT_DOUBLE_EQ(phase2_threshold(q, 1), 0.8);
+  EXPECT_NEAR(phase2_threshold(q, 3), 0.6, 1e-12);
+  EXPECT_DOUBLE_EQ(phase2_threshold(q, 5), 0.4);
+  EXPECT_NEAR(phase2_weight(q, 2), 0.4, 1e-12);
+  q.rounds = 1;
+  EXPECT_DOUBLE_EQ(phase2_weight(q, 1), 0.5);
+}
+
+TEST(Phase2, ProximityDistanceMatchesDefinition) {
+  auto e = torch::tensor({{1.f, 0.f}, {0.f, 2.f}});
+  auto c = torch::tensor({{0.f, 1.f}, {0.f, 1.f}});
+  auto dn = proximity_distance(e, c, true);
+  EXPECT_NEAR(dn[0].item<float>(), 1.f, 1e-6);  // orthogonal: 1 - 0
+  EXPECT_NEAR(dn[1].item<float>(), 0.f, 1e-6);  // same direction
+  auto de = proximity_distance(e, c, false);
+  EXPECT_NEAR(de[0].item<float>(), 2.f, 1e-6);
+  EXPECT_NEAR(de[1].item<float>(), 1.f, 1e-6);
+}
+
+TEST(Phase2, TargetsFixedBetweenRefreshesAndChangeAfter) {
+  Context ctx = test_ctx();
+  apply_context(ctx);
+  auto x = test::blob_vectors(240, 6, 4, 3);
+  auto p = small_vector_pretext(240, 6, ctx);
+  Phase2Params q;
+  q.knn = 8;
+  q.s_start = q.s_end = 0.25;
+  q.round1_reference = "none";
+  RoundTargets a = phase2_refresh(*p, x, p->augmenter(), q, 1, nullptr, ctx);
+  ASSERT_GT(a.n_core, 0);
+  auto frozen = a.targets.clone();
+  // core targets are the (normalised) neighbour centroids: unit norm for DCv2
+  auto core_rows = a.targets.index({a.is_core});
+  EXPECT_TRUE(torch::allclose(core_rows.norm(2, 1), torch::ones({a.n_core}), 1e-4, 1e-4));
+  // train a few steps: the targets tensor of the round must not move
+  TrainConfig tc;
+  tc.batch_size = 64;
+  tc.epochs = 3;
+  Trainer tr(*p, tc, ctx);
+  Trainer::LossFn loss = [&](const torch::Tensor& xb, const torch::Tensor& idx) {
+    auto inst = p->instance_loss(xb, idx, p->augmenter());
+    auto mask = a.is_core.index_select(0, idx);
+    auto e = p->last_view_embedding().index({mask});
+    auto c = a.targets.index_select(0, idx.masked_select(mask));
+    return inst + proximity_distance(e, c, true).mean();
+  };
+  for (int e = 0; e < 3; ++e) tr.run_epoch(x, e, loss);
+  EXPECT_TRUE(torch::equal(frozen, a.targets)) << "targets changed between refreshes";
+  // after training, a new refresh gives new targets
+  RoundTargets b = phase2_refresh(*p, x, p->augmenter(), q, 2, &a.graph, ctx);
+  EXPECT_FALSE(torch::equal(a.targets, b.targets));
+  EXPECT_GE(b.graph_change, 0.0);
+  EXPECT_LE(b.graph_change, 1.0);
+}
+
+TEST(Phase2, EmptyCoreSetTrainsInstanceLossOnly) {
+  Context ctx = test_ctx();
+  apply_context(ctx);
+  // Random points in 64-D: with k = 10, s = 1 (all 10 neighbours mutual AND kept in the
+  // augmented view's graph) no point qualifies; the threshold may relax only when asked.
+  torch::manual_seed(1);
+  auto x = torch::randn({60, 64});
+  auto p = small_vector_pretext(60, 64, ctx);
+  Phase2Params q;
+  q.rounds = 1;
+  q.knn = 10;
+  q.s_start = q.s_end = 1.0;
+  q.min_core_fraction = 0;  // no relaxation: exercise the empty path
+  q.epochs_per_round = 1;
+  std::string dir = test::temp_dir("p2_empty");
+  auto stats = run_phase2(*p, x, q, 32, 1e-3, dir, false, ctx);
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0]["n_core"].get<int64_t>(), 0);
+  EXPECT_EQ(stats[0]["proximity_loss"].get<double>(), 0.0);
+  EXPECT_TRUE(std::isfinite(stats[0]["loss"].get<double>()));
+  EXPECT_TRUE(file_exists(join_path(dir, "phase2_stats.jsonl")));
+}
+
+TEST(Phase2, RelaxesThresholdWhenTooFewCorePoints) {
+  Context ctx = test_ctx();
+  apply_context(ctx);
+  torch::manual_seed(2);
+  auto x = torch::randn({60, 64});
+  auto p = small_vector_pretext(60, 64, ctx);
+  Phase2Params q;
+  q.knn = 10;
+  q.s_start = q.s_end = 1.0;
+  q.min_core_fraction = 0.9;  // ask for 90% core points: s must relax
+  q.round1_reference = "none";
+  RoundTargets rt = phase2_refresh(*p, x, p->augmenter(), q, 1, nullptr, ctx);
+  EXPECT_LT(rt.s, 1.0);
+  EXPECT_GT(rt.n_core, 0);
+}
+
+namespace {
+
+RunConfig tiny_run(const std::string& out) {
+  RunConfig cfg;
+  cfg.data = std::string(RDC_TEST_DATA) + "/real/breastmnist.npz";
+  cfg.out_dir = out;
+  cfg.clusters = 2;
+  cfg.ctx = test_ctx();
+  cfg.pretext.name = "deepcluster-v2";
+  cfg.pretext.encoder = "conv";
+  cfg.pretext.encoder_width = 8;
+  cfg.pretext.embed_dim = 16;
+  cfg.pretext.proj_hidden = 32;
+  cfg.pretext.heads = 1;
+  cfg.pretext.small_crops = 0;
+  cfg.phase1.epochs = 2;
+  cfg.phase1.batch_size = 128;
+  cfg.phase2.rounds = 2;
+  cfg.phase2.epochs_per_round = 0.5;
+  cfg.kmeans.n_init = 3;
+  cfg.write_report = false;
+  return cfg;
+}
+
+}  // namespace
+
+TEST(Pipeline, C08_RefusesPhase2WithoutPhase1) {
+  RunConfig cfg = tiny_run(test::temp_dir("c08"));
+  cfg.phase1.skip = true;
+  try {
+    run_train(cfg);
+    FAIL() << "phase 2 started without phase 1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--allow-untrained-phase1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(file_exists(join_path(cfg.out_dir, "metrics.json")));
+}
+
+TEST(Pipeline, EndToEndOnBreastMnistThenPredictAndResume) {
+  const std::string dir = test::temp_dir("e2e");
+  RunConfig cfg = tiny_run(dir);
+  run_train(cfg);
+  for (const char* f : {"config.json", "metrics.json", "embedding.npy", "embedding_phase1.npy", "centroids.npy",
+                        "assignments.npy", "assignments.csv", "phase1_stats.jsonl", "phase2_stats.jsonl",
+                        "checkpoints/final_last.pt", "checkpoints/phase1_last.pt", "checkpoints/phase2_last.pt"})
+    EXPECT_TRUE(file_exists(join_path(dir, f))) << f;
+  auto m = read_json(join_path(dir, "metrics.json"));
+  EXPECT_EQ(m["n"].get<int64_t>(), 780);
+  EXPECT_EQ(m["protocol"].get<std::string>(), "all");
+  for (const char* key : {"final", "phase1_kmeans", "raw_kmeans"}) {
+    ASSERT_TRUE(m.contains(key)) << key;
+    EXPECT_GE(m[key]["acc"].get<double>(), 0.5) << key;  // 2 clusters: ACC >= majority share of matching
+    EXPECT_LE(m[key]["acc"].get<double>(), 1.0) << key;
+  }
+  // non-degenerate: both clusters used, none holds > 95% of the points
+  auto sizes = m["final"]["cluster_sizes"].get<std::vector<int64_t>>();
+  ASSERT_EQ(sizes.size(), 2u);
+  EXPECT_GT(std::min(sizes[0], sizes[1]), 780 * 0.05);
+  auto assign = read_npy(join_path(dir, "assignments.npy")).to_int64("a");
+  ASSERT_EQ(assign.size(), 780u);
+  // the metrics written are those of the assignments written
+  Dataset d = load_dataset(cfg.data);
+  EXPECT_NEAR(evaluate_clustering(d.labels, assign, 2).acc, m["final"]["acc"].get<double>(), 1e-12);
+  // per-round statistics are data
+  std::ifstream st(join_path(dir, "phase2_stats.jsonl"));
+  std::string line;
+  int rounds = 0;
+  while (std::getline(st, line)) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_GE(j["core_fraction"].get<double>(), 0.0);
+    EXPECT_LE(j["core_fraction"].get<double>(), 1.0);
+    ++rounds;
+  }
+  EXPECT_EQ(rounds, 2);
+
+  // C02: predict without naming a checkpoint uses the final model and reproduces the assignments
+  run_predict(dir, cfg.data, join_path(dir, "pred"), "", cfg.ctx);
+  auto pred = read_npy(join_path(dir, "pred.npy")).to_int64("p");
+  EXPECT_EQ(pred, assign);
+  run_embed(dir, cfg.data, join_path(dir, "emb.npy"), "", cfg.ctx);
+  auto e1 = read_npy(join_path(dir, "emb.npy")).to_float();
+  auto e0 = read_npy(join_path(dir, "embedding.npy")).to_float();
+  ASSERT_EQ(e1.size(), e0.size());
+  for (size_t i = 0; i < e0.size(); i += 97) EXPECT_NEAR(e1[i], e0[i], 1e-5);
+
+  // resume of a finished run trains nothing more and gives the same assignments
+  cfg.resume = true;
+  run_train(cfg);
+  EXPECT_EQ(read_npy(join_path(dir, "assignments.npy")).to_int64("a"), assign);
+}
+
+TEST(Pipeline, C17_SameSeedSameAssignments) {
+  RunConfig a = tiny_run(test::temp_dir("c17a"));
+  RunConfig b = tiny_run(test::temp_dir("c17b"));
+  a.phase1.epochs = b.phase1.epochs = 1;
+  a.phase2.rounds = b.phase2.rounds = 1;
+  a.raw_kmeans_baseline = b.raw_kmeans_baseline = false;
+  run_train(a);
+  run_train(b);
+  EXPECT_EQ(read_npy(join_path(a.out_dir, "assignments.npy")).to_int64("a"),
+            read_npy(join_path(b.out_dir, "assignments.npy")).to_int64("b"));
+  EXPECT_EQ(read_json(join_path(a.out_dir, "config.json"))["seed"].get<uint64_t>(), 7u);
+}
