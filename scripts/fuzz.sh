@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan + UBSan) in ./build-fuzz and runs each one for
+# SECONDS_PER_TARGET seconds (default 60) from the committed seed corpus (fuzz/corpus/<target>/,
+# copied to a temp folder so the runs add nothing to the repository).
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     targets: idx npy npz csv image hdf5 tar config ids
+#
+# Exits non-zero when any target finds a crash, a sanitizer report, an uncaught exception other
+# than rdc::Error, an out-of-memory or a timeout. Reproducers are kept in build-fuzz/fuzz-artifacts/;
+# replay one with build-fuzz/fuzz/fuzz_<target> <file>. Needs clang, libclang-rt-14-dev, libomp-dev.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-60}
+shift || true
+ALL=(idx npy npz csv image hdf5 tar config ids)
+TARGETS=("$@")
+[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=("${ALL[@]}")
+BUILD_DIR=${FUZZ_BUILD_DIR:-build-fuzz}
+JOBS=${JOBS:-$(nproc)}
+
+# Largest input per format: a little above the largest seed, small enough to fuzz fast.
+max_len() {
+  case "$1" in
+    tar) echo 24576 ;;
+    hdf5) echo 12288 ;;
+    image | npz) echo 8192 ;;
+    ids) echo 2048 ;;
+    *) echo 4096 ;;
+  esac
+}
+
+for t in "${TARGETS[@]}"; do
+  [[ " ${ALL[*]} " == *" $t "* ]] || { echo "fuzz.sh: unknown target '$t' (known: ${ALL[*]})" >&2; exit 2; }
+done
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-14-dev libomp-dev)" >&2; exit 2; }
+
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+t0=$(date +%s)
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" "${GEN[@]}" -DRDC_FUZZ=ON -DRDC_BUILD_TESTS=OFF \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+cmake --build "$BUILD_DIR" --target fuzz_all -j"$JOBS"
+echo "fuzz.sh: build took $(( $(date +%s) - t0 )) s"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rdc-fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+artifacts="$PWD/$BUILD_DIR/fuzz-artifacts"
+mkdir -p "$artifacts"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OMP_WAIT_POLICY=PASSIVE
+
+failed=()
+summary=()
+for t in "${TARGETS[@]}"; do
+  corpus="$work/corpus-$t"
+  cp -r "fuzz/corpus/$t" "$corpus"
+  mkdir -p "$work/tmp-$t"
+  log="$work/$t.log"
+  rc=0
+  RDC_FUZZ_TMP="$work/tmp-$t" "$BUILD_DIR/fuzz/fuzz_$t" "$corpus" -max_total_time="$SECS" -max_len="$(max_len "$t")" \
+    -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/$t-" </dev/null >"$log" 2>&1 || rc=$?
+  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
+  if [ "$rc" -eq 0 ]; then
+    line=$(printf 'fuzz %-7s ok      %8s runs in %ss  %s' "$t" "${runs:-?}" "$SECS" "$cov")
+  else
+    failed+=("$t")
+    line=$(printf 'fuzz %-7s FAILED  (exit %s) %8s runs  %s' "$t" "$rc" "${runs:-?}" "$cov")
+    echo "---- fuzz_$t failed; end of its log:" >&2
+    grep -v -E '^#[0-9]+' "$log" | tail -60 >&2
+    echo "---- reproducer(s): $(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tr '\n' ' ')" >&2
+  fi
+  echo "$line"
+  summary+=("$line")
+done
+
+echo "==== fuzz summary ($SECS s per target, total $(( $(date +%s) - t0 )) s)"
+printf '%s\n' "${summary[@]}"
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz.sh: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz.sh: all ${#TARGETS[@]} targets ran clean"
