@@ -8,6 +8,11 @@
 # Exits non-zero when any target finds a crash, a sanitizer report, an uncaught exception other
 # than rdc::Error, an out-of-memory or a timeout. Reproducers are kept in build-fuzz/fuzz-artifacts/;
 # replay one with build-fuzz/fuzz/fuzz_<target> <file>. Needs clang, libclang-rt-14-dev, libomp-dev.
+#
+# libhdf5 (Debian 1.10.8, not instrumented) itself crashes on some damaged files. The hdf5 target
+# therefore runs in libFuzzer's fork mode and keeps going after a crash; each crash is replayed
+# and a plain SEGV/abort whose innermost non-libc frame is inside libhdf5 is reported as
+# "upstream" (listed, not failing). Any other finding fails. RDC_FUZZ_STRICT_HDF5=1 fails on those too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-60}
@@ -27,6 +32,20 @@ max_len() {
     ids) echo 2048 ;;
     *) echo 4096 ;;
   esac
+}
+
+# Replays one hdf5 reproducer; prints "upstream" when it is a crash inside libhdf5 itself.
+classify_hdf5() {
+  local out
+  out=$(RDC_FUZZ_TMP="$work/tmp-hdf5" timeout 120 "$BUILD_DIR/fuzz/fuzz_hdf5" "$1" </dev/null 2>&1) && { echo "not-reproduced"; return; }
+  if ! grep -qE 'AddressSanitizer: (SEGV|BUS|FPE|stack-overflow|ABRT)|deadly signal' <<<"$out"; then
+    echo "rdc"
+    return
+  fi
+  # innermost frame that is not libc / the sanitizer runtime
+  local frame
+  frame=$(grep -E '^ +#[0-9]+ ' <<<"$out" | grep -vE '__interceptor_|__asan|__sanitizer|libc\.so|sysdeps/|/string/|libc-start|libc_start|fuzzer::' | head -1 || true)
+  if [[ "$frame" == *libhdf5* ]]; then echo "upstream"; else echo "rdc"; fi
 }
 
 for t in "${TARGETS[@]}"; do
@@ -49,6 +68,7 @@ trap 'rm -rf "$work"' EXIT
 artifacts="$PWD/$BUILD_DIR/fuzz-artifacts"
 mkdir -p "$artifacts"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OMP_WAIT_POLICY=PASSIVE
 
@@ -60,19 +80,50 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "$work/tmp-$t"
   log="$work/$t.log"
   rc=0
+  extra=()
+  [ "$t" = hdf5 ] && extra=(-fork=1 -ignore_crashes=1 -ignore_ooms=0 -ignore_timeouts=0)
+  rm -f "$artifacts/$t-"*
+  [ "$t" = hdf5 ] && rm -f "$artifacts/upstream-libhdf5-"* "$artifacts/unreproduced-"*
   RDC_FUZZ_TMP="$work/tmp-$t" "$BUILD_DIR/fuzz/fuzz_$t" "$corpus" -max_total_time="$SECS" -max_len="$(max_len "$t")" \
-    -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 \
+    -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 "${extra[@]}" \
     -artifact_prefix="$artifacts/$t-" </dev/null >"$log" 2>&1 || rc=$?
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
+  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
+  note=""
+  if [ "$t" = hdf5 ]; then
+    # Fork mode exits non-zero once anything was ignored: decide from the reproducers instead.
+    upstream=0 flaky=0
+    ours=()
+    for a in "$artifacts/$t-"*; do
+      [ -e "$a" ] || continue
+      kind=$(classify_hdf5 "$a")
+      if [ "$kind" = upstream ] && [ "${RDC_FUZZ_STRICT_HDF5:-0}" != 1 ]; then
+        upstream=$((upstream + 1))
+        mv "$a" "$artifacts/upstream-libhdf5-$(basename "$a")"
+      elif [ "$kind" = not-reproduced ] && [ "${RDC_FUZZ_STRICT_HDF5:-0}" != 1 ]; then
+        flaky=$((flaky + 1))
+        mv "$a" "$artifacts/unreproduced-$(basename "$a")"
+      else
+        ours+=("$a ($kind)")
+      fi
+    done
+    if [ "${#ours[@]}" -eq 0 ] && grep -qE 'cov: [0-9]+' "$log"; then rc=0; fi
+    if [ "${#ours[@]}" -gt 0 ]; then
+      [ "$rc" -ne 0 ] || rc=1
+      printf 'fuzz_hdf5 finding: %s\n' "${ours[@]}" >&2
+    fi
+    [ "$upstream" -gt 0 ] && note="  ($upstream crash(es) inside libhdf5 itself, not failing: $artifacts/upstream-libhdf5-*)"
+    [ "$flaky" -gt 0 ] && note="$note  ($flaky finding(s) did not reproduce on replay: $artifacts/unreproduced-*)"
+  fi
   if [ "$rc" -eq 0 ]; then
-    line=$(printf 'fuzz %-7s ok      %8s runs in %ss  %s' "$t" "${runs:-?}" "$SECS" "$cov")
+    line=$(printf 'fuzz %-7s ok      %8s runs in %ss  %s%s' "$t" "${runs:-?}" "$SECS" "$cov" "$note")
   else
     failed+=("$t")
     line=$(printf 'fuzz %-7s FAILED  (exit %s) %8s runs  %s' "$t" "$rc" "${runs:-?}" "$cov")
     echo "---- fuzz_$t failed; end of its log:" >&2
     grep -v -E '^#[0-9]+' "$log" | tail -60 >&2
-    echo "---- reproducer(s): $(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tr '\n' ' ')" >&2
+    echo "---- reproducer(s): $(grep -o "Test unit written to .*" "$log" | sed 's/Test unit written to //' | tr '\n' ' ' || true)" >&2
   fi
   echo "$line"
   summary+=("$line")

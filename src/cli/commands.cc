@@ -50,6 +50,7 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--encoder", p.encoder, "auto | mlp | conv | resnet18 | conv3d")->capture_default_str()
       ->check(CLI::IsMember({"auto", "mlp", "conv", "resnet18", "conv3d"}));
   c->add_option("--embed-dim", p.embed_dim, "embedding size m (0 = pretext default)");
+  c->add_option("--width", p.encoder_width, "base channels of conv encoders (0 = encoder default)");
   c->add_option("--heads", p.heads, "DCv2 prototype heads")->capture_default_str();
   c->add_option("--prototypes", p.prototypes, "DCv2 prototypes per head (0 = auto, capped by N)");
   c->add_option("--temperature", p.temperature, "DCv2 softmax temperature")->capture_default_str();
@@ -57,8 +58,6 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--epochs", cfg.phase1.epochs, "phase-1 epochs (0 = default for the data size)");
   c->add_option("--batch-size", cfg.phase1.batch_size, "mini-batch size")->capture_default_str();
   c->add_option("--lr", cfg.phase1.lr, "phase-1 learning rate (0 = pretext default)");
-  c->add_option("--time-budget", cfg.phase1.time_budget_minutes,
-                "minutes: shrink the default phase-1 epoch count to fit (0 = no budget)");
   c->add_flag("--skip-phase1", cfg.phase1.skip, "ablation: no phase-1 training (phase 2 then refuses: C08)");
   c->add_flag("--resume", cfg.resume, "continue an interrupted run from its last checkpoint");
 }

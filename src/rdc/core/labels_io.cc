@@ -1,5 +1,6 @@
 #include "rdc/core/labels_io.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -11,23 +12,46 @@ namespace rdc {
 
 namespace {
 
+// Splits one record. A cell in double quotes may hold the delimiter, newlines and "" (one
+// quote), as write_assignments_csv writes names. A delimiter at the very end adds no cell.
 std::vector<std::string> split_line(const std::string& line, char delim) {
   std::vector<std::string> out;
   std::string cell;
-  std::istringstream ss(line);
-  while (std::getline(ss, cell, delim)) {
+  bool quoted = false;
+  auto finish = [&] {
     while (!cell.empty() && (cell.back() == '\r' || cell.back() == ' ')) cell.pop_back();
     while (!cell.empty() && cell.front() == ' ') cell.erase(cell.begin());
     out.push_back(cell);
+    cell.clear();
+  };
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c != '"') cell += c;
+      else if (i + 1 < line.size() && line[i + 1] == '"') cell += line[++i];
+      else quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == delim) {
+      finish();
+    } else {
+      cell += c;
+    }
   }
+  if (!cell.empty() || line.empty() || line.back() != delim || quoted) finish();
   return out;
 }
+
+// True while `line` has an open quoted cell (odd number of quotes): the record goes on.
+bool open_quote(const std::string& line) { return std::count(line.begin(), line.end(), '"') % 2 == 1; }
 
 bool parse_int(const std::string& s, int64_t* v) {
   if (s.empty()) return false;
   char* end = nullptr;
   double d = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || *end != '\0' || !std::isfinite(d) || d != std::floor(d)) return false;
+  // |d| <= 2^53 keeps the cast below defined (and the id exact).
+  if (end == s.c_str() || *end != '\0' || !std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9007199254740992.0)
+    return false;
   *v = static_cast<int64_t>(d);
   return true;
 }
@@ -54,6 +78,13 @@ std::vector<int64_t> read_ids(const std::string& path, const std::string& column
   while (std::getline(in, line)) {
     ++lineno;
     if (line.empty() || line == "\r") continue;
+    const int64_t first_line = lineno;
+    std::string more;
+    for (bool open = open_quote(line); open && std::getline(in, more);) {  // quoted cell with a newline
+      line += '\n' + more;
+      open = open != open_quote(more);
+      ++lineno;
+    }
     auto cells = split_line(line, delim);
     if (col < 0) {
       // header?
@@ -66,10 +97,10 @@ std::vector<int64_t> read_ids(const std::string& path, const std::string& column
       }
       col = static_cast<int>(cells.size()) - 1;
     }
-    RDC_CHECK(col < static_cast<int>(cells.size()), "{}:{}: expected at least {} columns, found {}", path, lineno,
-              col + 1, cells.size());
+    RDC_CHECK(col < static_cast<int>(cells.size()), "{}:{}: expected at least {} columns, found {}", path,
+              first_line, col + 1, cells.size());
     int64_t v;
-    RDC_CHECK(parse_int(cells[col], &v), "{}:{}: '{}' is not an integer id", path, lineno, cells[col]);
+    RDC_CHECK(parse_int(cells[col], &v), "{}:{}: '{}' is not an integer id", path, first_line, cells[col]);
     out.push_back(v);
   }
   RDC_CHECK(!out.empty(), "{}: no ids found", path);

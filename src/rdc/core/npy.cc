@@ -95,7 +95,7 @@ std::vector<float> NpyArray::to_float() const {
 std::vector<int64_t> NpyArray::to_int64(const std::string& what) const {
   std::vector<int64_t> out(numel());
   if (dtype == "i8" || dtype == "u8") {
-    std::memcpy(out.data(), data.data(), out.size() * 8);
+    if (!out.empty()) std::memcpy(out.data(), data.data(), out.size() * 8);  // no memcpy from null when empty
     return out;
   }
   std::vector<float> f;
@@ -103,15 +103,17 @@ std::vector<int64_t> NpyArray::to_int64(const std::string& what) const {
     for (int64_t i = 0; i < numel(); ++i) {
       double v;
       std::memcpy(&v, data.data() + i * 8, 8);
-      RDC_CHECK(std::isfinite(v) && v == std::floor(v), "{}: label {} at position {} is not an integer", what, v, i);
+      // |v| <= 2^53: exact in double and far inside int64 (a larger cast would be undefined).
+      RDC_CHECK(std::isfinite(v) && v == std::floor(v) && std::fabs(v) <= 9007199254740992.0,
+                "{}: label {} at position {} is not an integer (or beyond +-2^53)", what, v, i);
       out[i] = static_cast<int64_t>(v);
     }
     return out;
   }
   f = to_float();
   for (size_t i = 0; i < f.size(); ++i) {
-    RDC_CHECK(std::isfinite(f[i]) && f[i] == std::floor(f[i]), "{}: label {} at position {} is not an integer", what,
-              f[i], i);
+    RDC_CHECK(std::isfinite(f[i]) && f[i] == std::floor(f[i]) && std::fabs(f[i]) <= 9007199254740992.0f,
+              "{}: label {} at position {} is not an integer (or beyond +-2^53)", what, f[i], i);
     out[i] = static_cast<int64_t>(f[i]);
   }
   return out;

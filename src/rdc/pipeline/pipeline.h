@@ -18,7 +18,6 @@ struct Phase1Params {
   int64_t batch_size = 256;
   double lr = 0;               ///< 0 = pretext default
   std::string optimizer = "";  ///< "" = pretext default
-  double time_budget_minutes = 0;  ///< 0 = none; else the default epoch count is reduced to fit
   bool skip = false;           ///< ablation / C08 test: no phase-1 training (random encoder)
 };
 

@@ -67,17 +67,11 @@ json config_to_json(const RunConfig& c) {
   j["threads"] = c.ctx.effective_threads();
   j["device"] = c.ctx.device;
   j["clusters"] = c.clusters;
-  j["pretext"] = {{"name", c.pretext.name},           {"encoder", c.pretext.encoder},
-                  {"input_shape", c.pretext.input_shape}, {"embed_dim", c.pretext.embed_dim},
-                  {"heads", c.pretext.heads},         {"prototypes", c.pretext.prototypes},
-                  {"temperature", c.pretext.temperature}, {"small_crops", c.pretext.small_crops},
-                  {"acai_lambda", c.pretext.acai_lambda}, {"lr", c.pretext.lr},
-                  {"weight_decay", c.pretext.weight_decay}, {"batch_size", c.pretext.batch_size}};
+  j["pretext"] = pretext_config_to_json(c.pretext);
   j["phase1"] = {{"epochs", c.phase1.epochs},
                  {"batch_size", c.phase1.batch_size},
                  {"lr", c.phase1.lr},
                  {"optimizer", c.phase1.optimizer},
-                 {"time_budget_minutes", c.phase1.time_budget_minutes},
                  {"skip", c.phase1.skip}};
   const auto& q = c.phase2;
   j["phase2"] = {{"enabled", q.enabled},
@@ -122,21 +116,7 @@ RunConfig config_from_json(const json& j) {
     }
     c.ctx.seed = j.value("seed", uint64_t{42});
     c.clusters = j.value("clusters", int64_t{0});
-    if (j.contains("pretext")) {
-      const auto& p = j["pretext"];
-      c.pretext.name = p.value("name", c.pretext.name);
-      c.pretext.encoder = p.value("encoder", c.pretext.encoder);
-      c.pretext.input_shape = p.value("input_shape", std::vector<int64_t>{});
-      c.pretext.embed_dim = p.value("embed_dim", int64_t{0});
-      c.pretext.heads = p.value("heads", c.pretext.heads);
-      c.pretext.prototypes = p.value("prototypes", int64_t{0});
-      c.pretext.temperature = p.value("temperature", c.pretext.temperature);
-      c.pretext.small_crops = p.value("small_crops", c.pretext.small_crops);
-      c.pretext.acai_lambda = p.value("acai_lambda", c.pretext.acai_lambda);
-      c.pretext.lr = p.value("lr", 0.0);
-      c.pretext.weight_decay = p.value("weight_decay", c.pretext.weight_decay);
-      c.pretext.batch_size = p.value("batch_size", c.pretext.batch_size);
-    }
+    if (j.contains("pretext")) c.pretext = pretext_config_from_json(j["pretext"]);
     if (j.contains("kmeans")) c.kmeans.spherical = j["kmeans"].value("spherical", false);
   } catch (const json::exception& e) {
     RDC_FAIL("config.json: {}", e.what());
@@ -169,6 +149,11 @@ ProtocolSplit load_for_run(const RunConfig& cfg) {
   Dataset d = load_dataset(cfg.data, cfg.load);
   spdlog::info("data: {} samples of shape [{}] ({}) from {}", d.n(),
                fmt::join(d.shape.begin() + 1, d.shape.end(), "x"), modality_name(d.modality()), d.source);
+  if (cfg.protocol == Protocol::kAll) {  // no copies: fit and score are the same rows
+    ProtocolSplit ps;
+    ps.fit = std::move(d);
+    return ps;
+  }
   return apply_protocol(d, cfg.protocol);
 }
 
@@ -233,33 +218,34 @@ void run_kmeans(const RunConfig& cfg_in) {
   apply_threads_omp(cfg.ctx);
   make_dirs(cfg.out_dir);
   ProtocolSplit ps = load_for_run(cfg);
-  const int64_t k = resolve_clusters(cfg, ps.score);
+  const Dataset& scored = scored_rows(ps, cfg.protocol);
+  const int64_t k = resolve_clusters(cfg, scored);
   cfg.clusters = k;
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const int64_t d = ps.fit.sample_size();
   KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, cfg.kmeans.spherical, cfg);
   std::vector<int64_t> pred =
       (cfg.protocol == Protocol::kAll) ? km.assignments
-                                       : kmeans_predict(ps.score.x.data(), ps.score.n(), d, km.centroids,
+                                       : kmeans_predict(scored.x.data(), scored.n(), d, km.centroids,
                                                         cfg.kmeans.spherical);
-  write_assignments(cfg.out_dir, ps.score, pred);
+  write_assignments(cfg.out_dir, scored, pred);
   write_npy(join_path(cfg.out_dir, "centroids.npy"), km.centroids, {k, d});
   std::vector<std::string> warnings;
   json m;
-  m["raw_kmeans"] = score_assignments(ps.score, pred, k, &warnings, "k-means (raw input)");
+  m["raw_kmeans"] = score_assignments(scored, pred, k, &warnings, "k-means (raw input)");
   m["final"] = m["raw_kmeans"];
   m["method"] = "kmeans";
   m["protocol"] = protocol_name(cfg.protocol);
   m["seed"] = cfg.ctx.seed;
   m["k"] = k;
-  m["n"] = ps.score.n();
-  m["labels"] = ps.score.has_labels();
+  m["n"] = scored.n();
+  m["labels"] = scored.has_labels();
   m["objective"] = km.objective;
   m["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   m["peak_rss_mb"] = peak_rss_mb();
   m["warnings"] = warnings;
   write_json_file(join_path(cfg.out_dir, "metrics.json"), m);
-  if (ps.score.has_labels())
+  if (scored.has_labels())
     spdlog::info("k-means (raw input): ACC {:.4f}  NMI {:.4f}  ARI {:.4f}  ({:.1f} s)", m["final"]["acc"].get<double>(),
                  m["final"]["nmi"].get<double>(), m["final"]["ari"].get<double>(), m["wall_seconds"].get<double>());
   spdlog::info("wrote {}", cfg.out_dir);

@@ -17,8 +17,12 @@ void write_json_file(const std::string& path, const nlohmann::json& j);
 /// Appends one JSON object as a line (crash-safe enough for logs: whole lines, fsync'd).
 void append_jsonl(const std::string& path, const nlohmann::json& j);
 
-/// Loads cfg.data and applies cfg.protocol.
+/// Loads cfg.data and applies cfg.protocol. With Protocol::kAll only `fit` is filled (no copy):
+/// use scored_rows() for the rows that are assigned and scored.
 ProtocolSplit load_for_run(const RunConfig& cfg);
+inline const Dataset& scored_rows(const ProtocolSplit& ps, Protocol p) {
+  return p == Protocol::kAll ? ps.fit : ps.score;
+}
 /// K from cfg.clusters, or the number of label classes (logged) when 0.
 int64_t resolve_clusters(const RunConfig& cfg, const Dataset& scored);
 

@@ -88,6 +88,7 @@ void run_pretrain(const RunConfig& cfg_in) {
   apply_context(cfg.ctx);
   make_dirs(cfg.out_dir);
   ProtocolSplit ps = load_for_run(cfg);
+  const Dataset& scored = scored_rows(ps, cfg.protocol);
   cfg.pretext.input_shape = sample_shape(ps.fit);
   if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(ps.fit.n());
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
@@ -95,8 +96,8 @@ void run_pretrain(const RunConfig& cfg_in) {
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
   Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
   int64_t m = 0;
-  auto z = embed_cpu(*p1.pretext, cfg.protocol == Protocol::kAll ? x_fit : dataset_tensor(ps.score, dev), &m);
-  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z, {ps.score.n(), m});
+  auto z = embed_cpu(*p1.pretext, cfg.protocol == Protocol::kAll ? x_fit : dataset_tensor(scored, dev), &m);
+  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z, {scored.n(), m});
   spdlog::info("phase 1 done in {:.1f} s; wrote {}", seconds_since(t0), cfg.out_dir);
 }
 
@@ -111,13 +112,14 @@ void run_train(const RunConfig& cfg_in) {
   apply_context(cfg.ctx);
   make_dirs(cfg.out_dir);
   ProtocolSplit ps = load_for_run(cfg);
-  const int64_t k = resolve_clusters(cfg, ps.score);
+  const Dataset& scored = scored_rows(ps, cfg.protocol);
+  const int64_t k = resolve_clusters(cfg, scored);
   cfg.clusters = k;
   RDC_CHECK(k <= ps.fit.n(), "--clusters {} is larger than the number of training samples {}", k, ps.fit.n());
   cfg.pretext.input_shape = sample_shape(ps.fit);
   if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(ps.fit.n());
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
-  const bool has_labels = ps.score.has_labels();
+  const bool has_labels = scored.has_labels();
   const bool same = cfg.protocol == Protocol::kAll;
   std::vector<std::string> warnings;
   json metrics;
@@ -126,7 +128,7 @@ void run_train(const RunConfig& cfg_in) {
   metrics["seed"] = cfg.ctx.seed;
   metrics["threads"] = cfg.ctx.effective_threads();
   metrics["k"] = k;
-  metrics["n"] = ps.score.n();
+  metrics["n"] = scored.n();
   metrics["labels"] = has_labels;
   if (!has_labels) spdlog::info("no labels: label metrics are skipped (C16)");
 
@@ -134,9 +136,11 @@ void run_train(const RunConfig& cfg_in) {
   if (has_labels && cfg.raw_kmeans_baseline) {
     auto tb = std::chrono::steady_clock::now();
     const int64_t d = ps.fit.sample_size();
-    KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, false, cfg);
-    auto pred = same ? km.assignments : kmeans_predict(ps.score.x.data(), ps.score.n(), d, km.centroids, false);
-    metrics["raw_kmeans"] = score_assignments(ps.score, pred, k, nullptr, "k-means (raw input)");
+    RunConfig raw_cfg = cfg;  // raw input is high-dimensional: 3 restarts keep the baseline cheap
+    raw_cfg.kmeans.n_init = std::min(cfg.kmeans.n_init, 3);
+    KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, false, raw_cfg);
+    auto pred = same ? km.assignments : kmeans_predict(scored.x.data(), scored.n(), d, km.centroids, false);
+    metrics["raw_kmeans"] = score_assignments(scored, pred, k, nullptr, "k-means (raw input)");
     metrics["raw_kmeans"]["seconds"] = seconds_since(tb);
     spdlog::info("baseline k-means on raw input: ACC {:.4f} NMI {:.4f} ({:.1f} s)",
                  metrics["raw_kmeans"]["acc"].get<double>(), metrics["raw_kmeans"]["nmi"].get<double>(),
@@ -146,7 +150,7 @@ void run_train(const RunConfig& cfg_in) {
   // Phase 1
   const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
-  torch::Tensor x_score = same ? x_fit : dataset_tensor(ps.score, dev);
+  torch::Tensor x_score = same ? x_fit : dataset_tensor(scored, dev);
   auto t1 = std::chrono::steady_clock::now();
   Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
   Pretext& pretext = *p1.pretext;
@@ -155,11 +159,11 @@ void run_train(const RunConfig& cfg_in) {
   int64_t m = 0;
   std::vector<float> z_fit = embed_cpu(pretext, x_fit, &m);
   std::vector<float> z_score = same ? z_fit : embed_cpu(pretext, x_score, &m);
-  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z_score, {ps.score.n(), m});
+  write_npy(join_path(cfg.out_dir, "embedding_phase1.npy"), z_score, {scored.n(), m});
   if (has_labels && cfg.phase2.enabled) {
     KMeansResult km = cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
-    auto pred = same ? km.assignments : kmeans_predict(z_score.data(), ps.score.n(), m, km.centroids, spherical);
-    metrics["phase1_kmeans"] = score_assignments(ps.score, pred, k, nullptr, "phase 1 + k-means");
+    auto pred = same ? km.assignments : kmeans_predict(z_score.data(), scored.n(), m, km.centroids, spherical);
+    metrics["phase1_kmeans"] = score_assignments(scored, pred, k, nullptr, "phase 1 + k-means");
     spdlog::info("phase 1 + k-means: ACC {:.4f} NMI {:.4f}", metrics["phase1_kmeans"]["acc"].get<double>(),
                  metrics["phase1_kmeans"]["nmi"].get<double>());
   }
@@ -178,11 +182,11 @@ void run_train(const RunConfig& cfg_in) {
   // Final assignment: k-means on the final embedding; centroids saved with the model.
   auto tk = std::chrono::steady_clock::now();
   KMeansResult km = cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
-  auto pred = same ? km.assignments : kmeans_predict(z_score.data(), ps.score.n(), m, km.centroids, spherical);
+  auto pred = same ? km.assignments : kmeans_predict(z_score.data(), scored.n(), m, km.centroids, spherical);
   metrics["final_kmeans_seconds"] = seconds_since(tk);
-  write_npy(join_path(cfg.out_dir, "embedding.npy"), z_score, {ps.score.n(), m});
+  write_npy(join_path(cfg.out_dir, "embedding.npy"), z_score, {scored.n(), m});
   write_npy(join_path(cfg.out_dir, "centroids.npy"), km.centroids, {k, m});
-  write_assignments(cfg.out_dir, ps.score, pred);
+  write_assignments(cfg.out_dir, scored, pred);
   json meta = {{"pretext_config", pretext_config_to_json(cfg.pretext)},
                {"n_samples", ps.fit.n()},
                {"k", k},
@@ -190,7 +194,7 @@ void run_train(const RunConfig& cfg_in) {
                {"run_config", config_to_json(cfg)}};
   auto ct = torch::from_blob(km.centroids.data(), {k, m}, torch::kFloat32).clone();
   save_checkpoint(cfg.out_dir, "final", pretext, {}, meta, {{"centroids", ct}});
-  metrics["final"] = score_assignments(ps.score, pred, k, &warnings, "final");
+  metrics["final"] = score_assignments(scored, pred, k, &warnings, "final");
   metrics["warnings"] = warnings;
   metrics["wall_seconds"] = seconds_since(t0);
   metrics["peak_rss_mb"] = peak_rss_mb();
