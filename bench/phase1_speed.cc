@@ -4,12 +4,17 @@
 // bench/phase1_speed.sh. Usage:
 //   phase1_speed [--pretext deepcluster-v2|acai] [--threads 2] [--steps 20] [--batch 256] [--n 4096]
 //                [--data /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz]
+// Quality mode (choosing CPU defaults): --epochs E (whole epochs; default: 2 epochs of --steps) with
+// --lr X --optimizer sgd|adam --save PREFIX writes PREFIX_z.npy (phase-1 embedding) and PREFIX_y.npy.
 #include <torch/torch.h>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <cstdlib>
 #include <string>
 
+#include "rdc/core/npy.h"
 #include "rdc/data/readers.h"
 #include "rdc/pretext/pretext.h"
 #include "rdc/train/data_tensor.h"
@@ -17,8 +22,9 @@
 
 int main(int argc, char** argv) {
   std::string pretext = "deepcluster-v2", data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
-  std::string encoder = "auto";
-  int threads = 2, steps = 20;
+  std::string encoder = "auto", optimizer, save;
+  int threads = 2, steps = 20, epochs = 0;
+  double lr = 0;
   int64_t batch = 256, n = 4096;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
@@ -29,6 +35,10 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = std::atoll(v.c_str());
     else if (a == "--n") n = std::atoll(v.c_str());
     else if (a == "--data") data = v;
+    else if (a == "--epochs") epochs = std::atoi(v.c_str());
+    else if (a == "--lr") lr = std::atof(v.c_str());
+    else if (a == "--optimizer") optimizer = v;
+    else if (a == "--save") save = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -39,7 +49,10 @@ int main(int argc, char** argv) {
     ctx.threads = threads;
     ctx.seed = 1;
     rdc::apply_context(ctx);
-    rdc::Dataset d = rdc::read_idx(data);
+    std::string labels = data;
+    const auto pos = labels.find("images-idx3");
+    labels = pos == std::string::npos ? "" : labels.replace(pos, 11, "labels-idx1");
+    rdc::Dataset d = rdc::read_idx(data, labels);
     std::vector<int64_t> rows(static_cast<size_t>(std::min(n, d.n())));
     for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int64_t>(i);
     d = d.subset(rows);
@@ -50,18 +63,41 @@ int main(int argc, char** argv) {
     pc.input_shape = std::vector<int64_t>(d.shape.begin() + 1, d.shape.end());
     auto p = rdc::make_pretext(pc, x.size(0), ctx);
     rdc::TrainConfig tc;
-    tc.epochs = 2;  // epoch 1 warms up (allocator, first k-means); epoch 2 is timed
+    tc.epochs = epochs > 0 ? epochs : 2;  // speed: epoch 1 warms up (allocator, first k-means); epoch 2 is timed
     tc.batch_size = batch;
-    tc.max_steps_per_epoch = steps;
+    tc.max_steps_per_epoch = epochs > 0 ? 0 : steps;
+    tc.lr = lr;
+    tc.optimizer = optimizer;
     tc.log_every_steps = 0;
     tc.stop_on_collapse = false;
     rdc::Trainer t(*p, tc, ctx);
+    // Timed: steps 2..S of the second epoch (no k-means or probe inside), wall and process CPU time.
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point w0, w1;
+    std::clock_t c0 = 0, c1 = 0;
+    t.set_step_hook([&](int epoch, int64_t step, double) {
+      if (epoch != 1) return;
+      if (step == 0) {
+        w0 = Clock::now();
+        c0 = std::clock();
+      }
+      w1 = Clock::now();
+      c1 = std::clock();
+    });
     auto stats = t.fit(x);
     const auto& s = stats.back();
+    const double timed = static_cast<double>((s.steps - 1) * (x.size(0) / ((x.size(0) + batch - 1) / batch)));
+    const double wall = std::chrono::duration<double>(w1 - w0).count();
+    const double cpu = static_cast<double>(c1 - c0) / CLOCKS_PER_SEC;
     std::printf("{\"impl\": \"cpp\", \"pretext\": \"%s\", \"encoder\": \"%s\", \"threads\": %d, \"batch\": %lld, "
-                "\"steps\": %lld, \"images_per_s\": %.1f, \"loss\": %.4f}\n",
+                "\"steps\": %lld, \"images_per_s\": %.1f, \"images_per_cpu_s\": %.1f, \"loss\": %.4f}\n",
                 pretext.c_str(), pc.encoder.c_str(), threads, static_cast<long long>(batch),
-                static_cast<long long>(s.steps), s.images_per_s, s.loss);
+                static_cast<long long>(s.steps), timed / wall, timed / cpu, s.loss);
+    if (!save.empty()) {
+      auto z = rdc::Trainer::embed_all(*p, x);
+      rdc::write_npy(save + "_z.npy", rdc::to_vector(z), {z.size(0), z.size(1)});
+      if (d.has_labels()) rdc::write_npy(save + "_y.npy", d.labels, {d.n()});
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "phase1_speed: %s\n", e.what());
     return 1;

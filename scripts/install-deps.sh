@@ -15,7 +15,7 @@ PKGS=(
 )
 # CI extras: fuzzers (clang + libFuzzer runtime), the headless browser test.
 if [ "${RDC_WITH_CI_TOOLS:-0}" = "1" ]; then
-  PKGS+=(clang libclang-rt-14-dev chromium)
+  PKGS+=(clang libclang-rt-14-dev libomp-dev chromium)
 fi
 # Benchmarks' reference implementations (never used at run time).
 if [ "${RDC_WITH_PYTHON:-0}" = "1" ]; then

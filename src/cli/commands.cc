@@ -66,6 +66,8 @@ void add_phase2_options(CLI::App* c, RunConfig& cfg) {
   auto& q = cfg.phase2;
   c->add_option("--rounds", q.rounds, "phase-2 refresh rounds")->capture_default_str();
   c->add_option("--round-epochs", q.epochs_per_round, "training epochs per phase-2 round")->capture_default_str();
+  c->add_option("--round-lr", q.lr, "phase-2 learning rate (0 = --round-lr-fraction x phase-1 lr)");
+  c->add_option("--round-lr-fraction", q.lr_fraction, "phase-2 lr as a fraction of phase 1's")->capture_default_str();
   c->add_option("--knn", q.knn, "k of the k-NN graph")->capture_default_str();
   c->add_option("--s-start", q.s_start, "core threshold in round 1")->capture_default_str();
   c->add_option("--s-end", q.s_end, "core threshold in the last round")->capture_default_str();
@@ -182,9 +184,22 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   tr->add_option("data", cfg->data, "built-in name or path (default: fashion-mnist)")->capture_default_str();
   tr->add_option("-k,--clusters", cfg->clusters, "number of clusters K (0 = number of label classes)");
   tr->add_option("-o,--out", cfg->out_dir, "run folder")->capture_default_str();
-  tr->add_option("--method", cfg->method, "rdc | pretext (phase 1 + k-means) | kmeans (raw input)")
+  tr->add_option("--method", cfg->method,
+                 "rdc | pretext (phase 1 + k-means) | kmeans (raw input) | dec | idec (pseudo-supervised baselines "
+                 "after phase 1)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"rdc", "pretext", "kmeans"}));
+      ->check(CLI::IsMember({"rdc", "pretext", "kmeans", "dec", "idec"}));
+  tr->add_option("--dec-epochs", cfg->dec.epochs, "dec/idec: training epochs after phase 1")->capture_default_str();
+  tr->add_option("--dec-gamma", cfg->dec.gamma, "idec: weight of the KL term")->capture_default_str();
+  tr->add_option("--dec-update-interval", cfg->dec.update_interval,
+                 "dec/idec: steps between target-distribution updates (0 = every epoch)")
+      ->capture_default_str();
+  tr->add_option("--dec-tol", cfg->dec.tol, "dec/idec: stop when fewer assignments change (fraction; 0 = never)")
+      ->capture_default_str();
+  tr->add_option("--dec-lr", cfg->dec.lr, "dec/idec: learning rate (0 = phase-1 rate)")->capture_default_str();
+  tr->add_option("--cosine-every", cfg->dec.cosine_every,
+                 "dec/idec: steps between gradient-cosine samples (gradient_cosines.csv; 0 = off)")
+      ->capture_default_str();
   tr->add_flag("!--no-report", cfg->write_report, "do not write report.html");
   tr->add_flag("!--no-raw-baseline", cfg->raw_kmeans_baseline, "skip k-means on the raw input");
   add_data_options(tr, *cfg, *protocol);
@@ -227,6 +242,24 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   add_context_options(pr, cfg->ctx);
   on(pr, [cfg, run_dir, data2, out2, ckpt] {
     run_predict(*run_dir, *data2, *out2, *ckpt, cfg->ctx);
+    return 0;
+  });
+
+  // ---- diagnose
+  auto* dg = app.add_subcommand("diagnose", "intrinsic dimension (TwoNN, linear) of each cluster in RUN's embeddings");
+  auto dims = std::make_shared<IntrinsicDimParams>();
+  dg->add_option("run", *run_dir, "run folder")->required();
+  dg->add_option("--min-cluster-size", dims->min_cluster_size, "skip (and report) smaller clusters")
+      ->capture_default_str();
+  dg->add_option("--fit-fraction", dims->fit_fraction, "TwoNN: fraction of the sorted ratios in the fit")
+      ->capture_default_str();
+  dg->add_option("--variance", dims->variance_fraction, "linear ID: fraction of the variance explained")
+      ->capture_default_str();
+  add_context_options(dg, cfg->ctx);
+  on(dg, [cfg, run_dir, dims] {
+    auto d = run_diagnose(*run_dir, *dims, cfg->ctx);
+    std::printf("%s", format_diagnostics_table(d).c_str());
+    spdlog::info("wrote {} and {}", join_path(*run_dir, "diagnostics.json"), join_path(*run_dir, "diagnostics.csv"));
     return 0;
   });
 

@@ -61,6 +61,8 @@ TEST(Encoders, EveryEncoderOnEveryModalityItSupports) {
 TEST(Encoders, AutoPicksByModalityAndWrongModalityIsAnError) {
   EXPECT_EQ(resolve_encoder_name("auto", {12}), "mlp");
   EXPECT_EQ(resolve_encoder_name("auto", {3, 32, 32}), "conv");
+  EXPECT_EQ(resolve_encoder_name("auto", {1, 28, 28}), "mlp");   // small grey-scale: CPU-fast MLP
+  EXPECT_EQ(resolve_encoder_name("auto", {1, 64, 64}), "conv");
   EXPECT_EQ(resolve_encoder_name("auto", {1, 28, 28, 28}), "conv3d");
   EXPECT_EQ(resolve_encoder_name("mlp", {1, 28, 28}), "mlp");
   try {

@@ -5,10 +5,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "rdc/cluster/kmeans.h"
 #include "rdc/core/context.h"
 #include "rdc/data/readers.h"
+#include "rdc/metrics/intrinsic_dim.h"
 #include "rdc/pretext/pretext_config.h"
+#include "rdc/train/dec_config.h"
 #include "rdc/train/phase2_config.h"
 
 namespace rdc {
@@ -24,7 +28,7 @@ struct Phase1Params {
 /// Everything one run needs. Written to RUN/config.json as the effective configuration.
 struct RunConfig {
   std::string command = "train";   ///< train | pretrain | kmeans
-  std::string method = "rdc";      ///< rdc | pretext | kmeans
+  std::string method = "rdc";      ///< rdc | pretext | kmeans | dec | idec (baselines: train/dec.h)
   std::string data = "fashion-mnist";
   Protocol protocol = Protocol::kAll;
   LoadOptions load;
@@ -35,6 +39,7 @@ struct RunConfig {
   PretextConfig pretext;
   Phase1Params phase1;
   Phase2Params phase2;
+  DecParams dec;                   ///< --method dec | idec (phase 2 is then off)
   KMeansParams kmeans;             ///< final assignment (k filled from clusters)
   bool raw_kmeans_baseline = true; ///< also score k-means on the raw input (when labels exist)
   bool write_report = true;
@@ -53,6 +58,16 @@ void run_embed(const std::string& run_dir, const std::string& data, const std::s
 /// rdc predict: cluster ids of DATA by nearest final centroid -> .npy + .csv (+ metrics if labels).
 void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
                  const std::string& checkpoint, const Context& ctx);
+
+/// rdc diagnose: per-cluster (RUN/assignments.npy) TwoNN and linear intrinsic dimension of every
+/// stored embedding of RUN (embedding_phase1.npy, per-round embedding_*.npy, embedding.npy), plus a
+/// summary of RUN/gradient_cosines.csv when present. Writes RUN/diagnostics.json and
+/// RUN/diagnostics.csv (cluster,stage,n,twonn,lid) and returns the JSON.
+nlohmann::json run_diagnose(const std::string& run_dir, const IntrinsicDimParams& p, const Context& ctx);
+/// The short table `rdc diagnose` prints: one row per cluster (and "all"), TwoNN / LID per stage.
+std::string format_diagnostics_table(const nlohmann::json& diagnostics);
+/// Summary of gradient cosines: n, mean, std, min, max, fraction_negative (NaN entries ignored).
+nlohmann::json summarize_gradient_cosines(const std::vector<double>& cosines);
 
 /// Peak resident memory of this process in MiB (from /proc/self/status VmHWM).
 double peak_rss_mb();

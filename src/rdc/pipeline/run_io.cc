@@ -38,6 +38,8 @@ void Phase2Params::validate() const {
   RDC_CHECK(w_end >= 0 && w_end <= 1, "phase2.w_end={} must be in [0, 1]", w_end);
   RDC_CHECK(round1_reference == "augmented" || round1_reference == "none",
             "phase2.round1_reference='{}' must be 'augmented' or 'none'", round1_reference);
+  RDC_CHECK(lr >= 0, "phase2.lr={} must be >= 0 (0 = lr_fraction x phase-1 lr)", lr);
+  RDC_CHECK(lr_fraction > 0 && lr_fraction <= 10, "phase2.lr_fraction={} must be in (0, 10]", lr_fraction);
   RDC_CHECK(stop_tolerance >= 0, "phase2.stop_tolerance={} must be >= 0", stop_tolerance);
 }
 
@@ -90,7 +92,8 @@ json config_to_json(const RunConfig& c) {
                  {"min_rounds", q.min_rounds},
                  {"min_core_fraction", q.min_core_fraction},
                  {"allow_without_phase1", q.allow_without_phase1},
-                 {"lr", q.lr}};
+                 {"lr", q.lr},
+                 {"lr_fraction", q.lr_fraction}};
   j["kmeans"] = {{"n_init", c.kmeans.n_init}, {"iters", c.kmeans.iters}, {"spherical", c.kmeans.spherical}};
   j["versions"] = {{"rdc", RDC_VERSION}};
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

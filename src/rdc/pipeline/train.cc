@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 
 #include "rdc/augment/augment.h"
 #include "rdc/core/error.h"
@@ -14,6 +15,7 @@
 #include "rdc/report/report.h"
 #include "rdc/train/checkpoint.h"
 #include "rdc/train/data_tensor.h"
+#include "rdc/train/dec.h"
 #include "rdc/train/phase2.h"
 #include "rdc/train/trainer.h"
 
@@ -29,9 +31,9 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 std::vector<int64_t> sample_shape(const Dataset& d) { return {d.shape.begin() + 1, d.shape.end()}; }
 
-/// Default phase-1 epochs: about `samples_budget` training samples in total, between 5 and 200 epochs.
+/// Default phase-1 epochs: about 350k training samples in total (5 epochs of Fashion-MNIST), between 5 and 200.
 int default_epochs(int64_t n) {
-  const double budget = 420000.0;
+  const double budget = 350000.0;
   return static_cast<int>(std::clamp(budget / static_cast<double>(std::max<int64_t>(n, 1)), 5.0, 200.0));
 }
 
@@ -104,6 +106,10 @@ void run_pretrain(const RunConfig& cfg_in) {
 void run_train(const RunConfig& cfg_in) {
   RunConfig cfg = cfg_in;
   cfg.validate();
+  if (is_dec_method(cfg.method)) {  // baselines (train/dec.h): DEC / IDEC replace phase 2
+    cfg.dec.validate();
+    cfg.phase2.enabled = false;
+  }
   const bool phase1_trains = !cfg.phase1.skip;
   RDC_CHECK(!cfg.phase2.enabled || phase1_trains || cfg.phase2.allow_without_phase1,
             "phase 2 needs a trained phase 1, but --skip-phase1 was given; drop it, or pass "
@@ -179,9 +185,24 @@ void run_train(const RunConfig& cfg_in) {
     z_score = same ? z_fit : embed_cpu(pretext, x_score, &m);
   }
 
-  // Final assignment: k-means on the final embedding; centroids saved with the model.
+  // Baselines DEC / IDEC: centres from k-means on the phase-1 embedding, then the KL clustering loss.
+  std::optional<DecOutcome> dec;
+  if (is_dec_method(cfg.method)) {
+    dec = run_dec_stage(pretext, x_fit, z_fit, k, cfg);
+    if (has_labels) {
+      auto pred1 = same ? dec->init.assignments
+                        : kmeans_predict(z_score.data(), scored.n(), m, dec->init.centroids, spherical);
+      metrics["phase1_kmeans"] = score_assignments(scored, pred1, k, nullptr, "phase 1 + k-means");
+    }
+    metrics["dec"] = dec->summary;
+    z_fit = std::move(dec->z_fit);
+    z_score = same ? z_fit : embed_cpu(pretext, x_score, &m);
+  }
+
+  // Final assignment: k-means on the final embedding (DEC/IDEC: argmax q, their own centres);
+  // centroids saved with the model.
   auto tk = std::chrono::steady_clock::now();
-  KMeansResult km = cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
+  KMeansResult km = dec ? std::move(dec->final) : cluster_embedding(z_fit, ps.fit.n(), m, k, spherical, cfg);
   auto pred = same ? km.assignments : kmeans_predict(z_score.data(), scored.n(), m, km.centroids, spherical);
   metrics["final_kmeans_seconds"] = seconds_since(tk);
   write_npy(join_path(cfg.out_dir, "embedding.npy"), z_score, {scored.n(), m});

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "rdc/core/error.h"
+#include "rdc/pretext/acai.h"
 #include "rdc/train/data_tensor.h"
 
 namespace rdc {
@@ -267,5 +268,14 @@ OptimDefaults DeepClusterV2::optim_defaults() const {
 torch::Tensor DeepClusterV2::prototype_weights() const { return state_->prototypes; }
 torch::Tensor DeepClusterV2::assignments() const { return state_->assignments; }
 torch::Tensor DeepClusterV2::memory_bank() const { return state_->bank; }
+
+// ---------------------------------------------------------------- factory
+// (here rather than in a translation unit of its own: every libtorch unit costs ~30 s to compile)
+
+std::unique_ptr<Pretext> make_pretext(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) {
+  cfg.validate();
+  if (cfg.name == "acai") return std::make_unique<Acai>(cfg, n_samples, ctx);
+  return std::make_unique<DeepClusterV2>(cfg, n_samples, ctx);
+}
 
 }  // namespace rdc

@@ -141,7 +141,7 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
   tc.tag = "phase2";
   tc.out_dir = out_dir;
   tc.batch_size = std::min<int64_t>(batch_size, std::max<int64_t>(2, n));
-  tc.lr = q.lr > 0 ? q.lr : lr;
+  tc.lr = q.lr > 0 ? q.lr : q.lr_fraction * lr;
   tc.schedule = "constant";
   tc.warmup_epochs = 0;
   tc.epochs = static_cast<int>(std::ceil(q.epochs_per_round * q.rounds)) + q.rounds;

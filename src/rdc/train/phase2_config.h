@@ -7,7 +7,7 @@ namespace rdc {
 
 struct Phase2Params {
   bool enabled = true;             ///< false: ablation "phase 2 off" (R-DC = phase 1 + k-means)
-  int rounds = 6;                  ///< R refresh rounds (>= 1)
+  int rounds = 5;                  ///< R refresh rounds (>= 1)
   double epochs_per_round = 1.0;   ///< E, training epochs after each refresh (> 0; fractions allowed)
   int64_t knn = 10;                ///< k of the k-NN graph (clipped to n-1)
   double s_start = 0.8;            ///< core threshold s_1: |R(i)| >= ceil(s*k); in (0, 1]
@@ -16,13 +16,14 @@ struct Phase2Params {
   double w_end = 0.1;              ///< ... in round R (decays linearly); equal to w_start = fixed weight
   bool mutual = true;              ///< dual filter: mutual proximity (ablation switch)
   bool consistency = true;         ///< dual filter: consistency across rounds/views (ablation switch)
-  std::string round1_reference = "augmented";  ///< "augmented" (graph of an augmented view) | "none" (no consistency in round 1)
+  std::string round1_reference = "none";  ///< round 1's consistency reference: "augmented" (graph of an augmented view) | "none" (mutual only; measured: the augmented graph keeps < 1 reliable neighbour per point)
   bool scale_losses = true;        ///< divide each loss term by its value measured at refresh
   double stop_tolerance = 0.05;    ///< stop early when graph change and core-fraction change are both below this
   int min_rounds = 3;              ///< never stop before this many rounds
   double min_core_fraction = 0.01; ///< below this the threshold is relaxed for the round (never crashes)
   bool allow_without_phase1 = false;  ///< C08: phase 2 refuses to start on an untrained encoder unless set
-  double lr = 0;                   ///< 0 = phase-1 learning rate
+  double lr = 0;                   ///< 0 = lr_fraction x the phase-1 learning rate
+  double lr_fraction = 0.1;        ///< phase 2 fine-tunes: a constant lr this fraction of phase 1's peak
   void validate() const;
 };
 

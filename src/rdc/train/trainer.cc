@@ -2,11 +2,14 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 
 #include "rdc/augment/augment.h"
 #include "rdc/core/fs.h"
@@ -66,9 +69,19 @@ struct Trainer::Partial {
   }
 };
 
+void tune_allocator_for_training() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("GLIBC_TUNABLES") != nullptr || std::getenv("RDC_DEFAULT_MALLOC") != nullptr) return;
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  });
+}
+
 Trainer::Trainer(Pretext& p, const TrainConfig& cfg, const Context& ctx)
     : p_(p), cfg_(cfg), ctx_(ctx), dev_(torch_device(ctx)) {
   cfg_.validate();
+  tune_allocator_for_training();
   apply_context(ctx_);
   const OptimDefaults d = p_.optim_defaults();
   optim_name_ = cfg_.optimizer.empty() ? d.optimizer : cfg_.optimizer;
@@ -183,12 +196,17 @@ void Trainer::write_stats_file() const {
 }
 
 void Trainer::check_collapse(const EpochStats& s) const {
-  if (!cfg_.stop_on_collapse) return;
   const std::string keep = cfg_.out_dir.empty() || s.epoch == 0
                                ? std::string("no checkpoint of an earlier epoch exists")
                                : fmt::format("the last good checkpoint ('{}', after epoch {}) is kept",
                                              checkpoint_path(cfg_.out_dir, cfg_.tag, "last"), s.epoch);
   const double rel = s.get("probe_spread_rel", s.get("spread_rel", -1)), spread = s.get("probe_spread", s.get("spread", -1));
+  if (!std::isfinite(rel) || !std::isfinite(spread))  // finite loss, but the weights went NaN/Inf in the last step
+    throw TrainingDiverged(
+        "nan", fmt::format("{}: training diverged at epoch {} (case C14): the embeddings became NaN/Inf (loss {:.4g}). "
+                           "Training stopped; {}. Use a smaller learning rate, e.g. --lr {:.3g}.",
+                           cfg_.tag, s.epoch, s.loss, keep, lr_ / 10));
+  if (!cfg_.stop_on_collapse) return;
   if (rel >= 0 && rel < cfg_.collapse_spread)
     throw TrainingDiverged(
         "collapse",
@@ -251,7 +269,7 @@ EpochStats Trainer::epoch_impl(const torch::Tensor& all_x, int epoch, const Loss
           cfg_.out_dir.empty() || history_.empty()
               ? std::string("no checkpoint of an earlier epoch exists")
               : fmt::format("the last good checkpoint ('{}', after epoch {}) is kept",
-                            checkpoint_path(cfg_.out_dir, cfg_.tag, "last"), history_.back().epoch);
+                            checkpoint_path(cfg_.out_dir, cfg_.tag, "last"), history_.back().epoch + 1);
       throw TrainingDiverged(
           "nan", fmt::format("{}: training diverged (case C14): the loss became {} at epoch {} step {}/{} with learning "
                              "rate {:.4g} ({}, previous loss {:.4g}). Training stopped; {}. Use a smaller learning "
