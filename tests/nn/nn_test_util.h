@@ -66,6 +66,7 @@ inline std::string temp_dir(const std::string& name) {
 inline PretextConfig tiny_dcv2(std::vector<int64_t> shape) {
   PretextConfig c;
   c.name = "deepcluster-v2";
+  if (shape.size() == 3) c.encoder = "conv";  // "auto" would pick the MLP for small grey images
   c.input_shape = std::move(shape);
   c.encoder_width = 4;
   c.mlp_hidden = {32, 32};
@@ -81,6 +82,7 @@ inline PretextConfig tiny_dcv2(std::vector<int64_t> shape) {
 inline PretextConfig tiny_acai(std::vector<int64_t> shape) {
   PretextConfig c;
   c.name = "acai";
+  if (shape.size() == 3) c.encoder = "conv";
   c.input_shape = std::move(shape);
   c.encoder_width = 4;
   c.mlp_hidden = {32, 32, 64};

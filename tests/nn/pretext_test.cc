@@ -145,13 +145,20 @@ TEST(DeepClusterV2, AFewStepsLowerTheLoss) {
   EXPECT_TRUE(p->last_view_embedding().requires_grad());
 }
 
-TEST(DeepClusterV2, VectorsAndVolumesWork) {
+TEST(DeepClusterV2, VectorsVolumesAndMlpOnImagesWork) {
   auto ctx = cpu_ctx();
   auto v = test::blob_vectors(40, 6, 2, 1);
   auto cv = test::tiny_dcv2({6});
   auto pv = make_pretext(cv, 40, ctx);
   pv->begin_epoch(v, 0);
   EXPECT_TRUE(std::isfinite(pv->instance_loss(v, torch::arange(40), pv->augmenter()).item<double>()));
+  // A flattening encoder on images: the small crops are brought back to the input size.
+  auto img = test::blob_images(24, 1, 12, 12, 2, 3);
+  auto cm = test::tiny_dcv2({1, 12, 12});
+  cm.encoder = "mlp";
+  auto pm = make_pretext(cm, 24, ctx);
+  pm->begin_epoch(img, 0);
+  EXPECT_TRUE(std::isfinite(pm->instance_loss(img, torch::arange(24), pm->augmenter()).item<double>()));
   auto vol = torch::rand({24, 1, 8, 8, 8});
   auto cvol = test::tiny_dcv2({1, 8, 8, 8});
   auto pvol = make_pretext(cvol, 24, ctx);

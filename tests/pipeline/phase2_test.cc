@@ -252,3 +252,27 @@ TEST(Pipeline, C17_SameSeedSameAssignments) {
             read_npy(join_path(b.out_dir, "assignments.npy")).to_int64("b"));
   EXPECT_EQ(read_json(join_path(a.out_dir, "config.json"))["seed"].get<uint64_t>(), 7u);
 }
+
+// Regression: the default encoder for small grey images is the MLP; DCv2's small multi-crop
+// views (16x16 for 28x28 input) must be resized for it instead of failing.
+TEST(Pipeline, MlpDeepClusterAcceptsSmallCropsOnImages) {
+  Context ctx = test_ctx();
+  apply_context(ctx);
+  PretextConfig pc;
+  pc.encoder = "auto";
+  pc.input_shape = {1, 28, 28};
+  pc.mlp_hidden = {32, 32};
+  pc.embed_dim = 8;
+  pc.proj_hidden = 16;
+  pc.heads = 1;
+  pc.prototypes = 8;
+  pc.small_crops = 2;
+  auto x = test::blob_images(64, 1, 28, 28, 4, 5);
+  auto p = make_pretext(pc, 64, ctx);
+  p->begin_epoch(x, 0);
+  p->set_train(true);
+  auto idx = torch::arange(32, torch::kLong);
+  auto loss = p->instance_loss(x.slice(0, 0, 32), idx, p->augmenter());
+  EXPECT_TRUE(std::isfinite(loss.item<double>()));
+  EXPECT_GT(loss.item<double>(), 0.0);
+}

@@ -183,7 +183,18 @@ torch::Tensor DeepClusterV2::instance_loss(const torch::Tensor& x, const torch::
   auto crops = aug.multi_crop(x, 2, cfg_.small_crops);
   auto e_large = project(torch::cat({crops[0], crops[1]}, 0));  // views grouped by resolution
   std::vector<torch::Tensor> parts{e_large};
-  if (cfg_.small_crops > 0) parts.push_back(project(torch::cat(std::vector<torch::Tensor>(crops.begin() + 2, crops.end()), 0)));
+  if (cfg_.small_crops > 0) {
+    auto small = torch::cat(std::vector<torch::Tensor>(crops.begin() + 2, crops.end()), 0);
+    if (backbone_->kind() == "mlp" && small.dim() >= 4 && small.sizes().slice(1) != x.sizes().slice(1)) {
+      // A flattening encoder needs the input size: small crops are resized up to it (low resolution).
+      std::vector<int64_t> size(x.sizes().begin() + 2, x.sizes().end());
+      auto opts = F::InterpolateFuncOptions().size(size).align_corners(false);
+      if (small.dim() == 4) opts.mode(torch::kBilinear);
+      else opts.mode(torch::kTrilinear);
+      small = F::interpolate(small, opts);
+    }
+    parts.push_back(project(small));
+  }
   auto e = parts.size() == 1 ? e_large : torch::cat(parts, 0);
   const int64_t views = 2 + cfg_.small_crops;
   auto idx_dev = idx.to(e.device(), torch::kLong);
