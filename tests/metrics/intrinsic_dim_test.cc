@@ -96,6 +96,26 @@ TEST(IntrinsicDim, PlaneIn10DHasDimensionTwo) {
   EXPECT_EQ(linear_intrinsic_dim(y.data(), n, 10, 0.9), 2);
 }
 
+TEST(IntrinsicDim, SubsampledTwoNNIsSeededAndStillTwoOnAPlane) {
+  std::mt19937_64 rng(16);
+  const int64_t n = 3000;
+  auto y = embed(uniform_cube(n, 2, rng), n, 2, 10, rng);
+  IntrinsicDimParams p;
+  p.max_points = 800;
+  TwoNNResult a = twonn_dimension_sampled(y.data(), n, 10, p, ctx2());
+  EXPECT_EQ(a.n_used, 800);
+  EXPECT_GT(a.dimension, 1.6);
+  EXPECT_LT(a.dimension, 2.4);
+  EXPECT_EQ(twonn_dimension_sampled(y.data(), n, 10, p, ctx2()).dimension, a.dimension);  // same seed, same subset
+  Context other = ctx2();
+  other.seed = 4;
+  EXPECT_NE(twonn_dimension_sampled(y.data(), n, 10, p, other).dimension, a.dimension);
+  p.max_points = 0;  // all points
+  EXPECT_EQ(twonn_dimension_sampled(y.data(), n, 10, p, ctx2()).n_used, n);
+  p.max_points = 2;
+  EXPECT_THROW(p.validate(), Error);
+}
+
 TEST(IntrinsicDim, Gaussian5DIn20DHasDimensionFive) {
   std::mt19937_64 rng(12);
   const int64_t n = 3000;

@@ -99,6 +99,7 @@ nlohmann::json check_run(const std::string& dir, bool normalized, int64_t m) {
   auto c = npy_tensor(join_path(dir, "centroids.npy"));
   EXPECT_EQ(z.sizes(), (std::vector<int64_t>{780, m}));
   EXPECT_EQ(c.sizes(), (std::vector<int64_t>{2, m}));
+  EXPECT_FALSE(torch::equal(z, npy_tensor(join_path(dir, "embedding_phase1.npy"))));  // the encoder trained
   if (normalized) EXPECT_TRUE(torch::allclose(c.norm(2, 1), torch::ones({2}), 1e-4, 1e-4)) << c.norm(2, 1);
   auto assign = read_npy(join_path(dir, "assignments.npy")).to_int64("assignments");
   auto argmax = dec_soft_assign(z, c).argmax(1);
@@ -270,6 +271,15 @@ TEST(Dec, DecRunOnBreastMnistWritesRunFolderPredictAndDiagnose) {
   EXPECT_EQ(csv.rfind("cluster,stage,n,twonn,lid\nall,phase1,780,", 0), 0u) << csv;
   EXPECT_NE(format_diagnostics_table(dj).find("phase1 TwoNN/LID"), std::string::npos);
 
+  // per-round embeddings join the stages in natural order; one of the wrong length is skipped
+  const std::string emb = read_file(join_path(dir, "embedding.npy"));
+  write_file_atomic(join_path(dir, "embedding_round10.npy"), emb);
+  write_file_atomic(join_path(dir, "embedding_round2.npy"), emb);
+  write_npy(join_path(dir, "embedding_short.npy"), std::vector<float>(10 * 16, 0.5f), {10, 16});
+  auto dj3 = run_diagnose(dir, IntrinsicDimParams{}, cfg.ctx);
+  EXPECT_EQ(dj3["stages"], nlohmann::json::array({"phase1", "round2", "round10", "final"}));
+  EXPECT_EQ(dj3["whole"]["round2"], dj3["whole"]["final"]);
+
   // a cluster below the size threshold is skipped and reported
   ip.min_cluster_size = 781;
   auto dj2 = run_diagnose(dir, ip, cfg.ctx);
@@ -308,4 +318,17 @@ TEST(Dec, RejectsBadDecParametersBeforeTraining) {
     EXPECT_NE(std::string(e.what()).find("epochs=-1"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(file_exists(join_path(dir, "config.json")));
+}
+
+TEST(Dec, SameSeedSameAssignmentsAndCosines) {
+  std::vector<std::string> dirs = {test::temp_dir("dec_c17_a"), test::temp_dir("dec_c17_b")};
+  for (const auto& dir : dirs) {
+    RunConfig cfg = tiny_run(dir, "dec");
+    cfg.phase1.epochs = 1;
+    run_train(cfg);
+  }
+  EXPECT_EQ(read_npy(join_path(dirs[0], "assignments.npy")).to_int64("a"),
+            read_npy(join_path(dirs[1], "assignments.npy")).to_int64("b"));
+  EXPECT_EQ(read_file(join_path(dirs[0], "gradient_cosines.csv")), read_file(join_path(dirs[1], "gradient_cosines.csv")));
+  EXPECT_EQ(read_file(join_path(dirs[0], "centroids.npy")), read_file(join_path(dirs[1], "centroids.npy")));
 }

@@ -123,6 +123,7 @@ TEST(Phase2, EmptyCoreSetTrainsInstanceLossOnly) {
   q.knn = 10;
   q.s_start = q.s_end = 1.0;
   q.min_core_fraction = 0;  // no relaxation: exercise the empty path
+  q.round1_reference = "augmented";
   q.epochs_per_round = 1;
   std::string dir = test::temp_dir("p2_empty");
   auto stats = run_phase2(*p, x, q, 32, 1e-3, dir, false, ctx);
