@@ -255,6 +255,8 @@ void register_commands(CLI::App& app, CommonOptions& common) {
       ->capture_default_str();
   dg->add_option("--variance", dims->variance_fraction, "linear ID: fraction of the variance explained")
       ->capture_default_str();
+  dg->add_option("--max-points", dims->max_points, "TwoNN on a seeded subset of at most this many points (0 = all)")
+      ->capture_default_str();
   add_context_options(dg, cfg->ctx);
   on(dg, [cfg, run_dir, dims] {
     auto d = run_diagnose(*run_dir, *dims, cfg->ctx);

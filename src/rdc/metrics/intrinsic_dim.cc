@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <numeric>
+#include <random>
 
 #include "rdc/core/error.h"
 #include "rdc/proximity/knn.h"
@@ -60,6 +62,7 @@ void IntrinsicDimParams::validate() const {
   RDC_CHECK(variance_fraction > 0 && variance_fraction <= 1, "variance_fraction={} must be in (0, 1]",
             variance_fraction);
   RDC_CHECK(min_cluster_size >= 3, "min_cluster_size={} must be >= 3 (TwoNN needs 2 neighbours)", min_cluster_size);
+  RDC_CHECK(max_points == 0 || max_points >= 3, "max_points={} must be 0 (all) or >= 3", max_points);
 }
 
 double twonn_fit(std::vector<double> mu, double fit_fraction) {
@@ -107,6 +110,24 @@ TwoNNResult twonn_dimension(const float* x, int64_t n, int64_t d, const Context&
   r.n_used = static_cast<int64_t>(mu.size());
   r.dimension = mu.size() >= 2 ? twonn_fit(std::move(mu), fit_fraction) : kNaN;
   return r;
+}
+
+TwoNNResult twonn_dimension_sampled(const float* x, int64_t n, int64_t d, const IntrinsicDimParams& p,
+                                    const Context& ctx) {
+  p.validate();
+  if (p.max_points == 0 || n <= p.max_points) return twonn_dimension(x, n, d, ctx, p.fit_fraction);
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::mt19937_64 rng(derive_seed(ctx.seed, "twonn"));
+  for (int64_t i = 0; i < p.max_points; ++i) {  // partial Fisher-Yates: the first max_points are the sample
+    std::uniform_int_distribution<int64_t> pick(i, n - 1);
+    std::swap(idx[i], idx[pick(rng)]);
+  }
+  idx.resize(static_cast<size_t>(p.max_points));
+  std::sort(idx.begin(), idx.end());
+  std::vector<float> sub(static_cast<size_t>(p.max_points * d));
+  for (int64_t r = 0; r < p.max_points; ++r) std::copy(x + idx[r] * d, x + (idx[r] + 1) * d, sub.data() + r * d);
+  return twonn_dimension(sub.data(), p.max_points, d, ctx, p.fit_fraction);
 }
 
 std::vector<double> symmetric_eigenvalues(std::vector<double> a, int64_t d) {
@@ -196,7 +217,7 @@ std::vector<ClusterDimension> per_cluster_dimensions(const float* x, int64_t n, 
     }
     sub.resize(static_cast<size_t>(cd.n * d));
     for (int64_t r = 0; r < cd.n; ++r) std::copy(x + members[c][r] * d, x + (members[c][r] + 1) * d, sub.data() + r * d);
-    TwoNNResult t = twonn_dimension(sub.data(), cd.n, d, ctx, p.fit_fraction);
+    TwoNNResult t = twonn_dimension_sampled(sub.data(), cd.n, d, p, ctx);
     cd.twonn = t.dimension;
     cd.n_duplicates = t.n_duplicates;
     cd.lid = linear_intrinsic_dim(sub.data(), cd.n, d, p.variance_fraction);

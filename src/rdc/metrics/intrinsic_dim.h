@@ -19,6 +19,8 @@ struct IntrinsicDimParams {
   double fit_fraction = 0.9;       ///< TwoNN: fraction of the sorted mu used in the fit, in (0, 1)
   double variance_fraction = 0.9;  ///< LID: fraction of the total variance to explain, in (0, 1]
   int64_t min_cluster_size = 20;   ///< per-cluster diagnostics skip (and report) smaller clusters, >= 3
+  int64_t max_points = 20000;      ///< TwoNN on a seeded random subset of at most this many points (the
+                                   ///< estimator does not depend on the sampling density); 0 = all, else >= 3
   /// Throws rdc::Error naming the field, its value and the allowed range.
   void validate() const;
 };
@@ -32,6 +34,11 @@ struct TwoNNResult {
 /// TwoNN intrinsic dimension of x (n x d float32, row-major), Euclidean, n >= 3. Neighbours via
 /// faiss (rdc::build_knn_graph, k = 2); r1, r2 recomputed exactly in double.
 TwoNNResult twonn_dimension(const float* x, int64_t n, int64_t d, const Context& ctx, double fit_fraction = 0.9);
+
+/// TwoNN of x with p.fit_fraction on at most p.max_points rows (a random subset without replacement,
+/// seeded from derive_seed(ctx.seed, "twonn")); all rows when n <= p.max_points or p.max_points == 0.
+TwoNNResult twonn_dimension_sampled(const float* x, int64_t n, int64_t d, const IntrinsicDimParams& p,
+                                    const Context& ctx);
 
 /// TwoNN slope from the ratios mu = r2 / r1 (each >= 1): sorts them, F_i = i / N (i = 1..N),
 /// least-squares line through the origin of -log(1 - F_i) against log(mu_i) on the first
@@ -61,7 +68,7 @@ struct ClusterDimension {
   int64_t n_duplicates = 0;
 };
 
-/// TwoNN and LID of each cluster of x (n x d) under `assign` (n ids in [0, K)), in cluster order;
+/// TwoNN (twonn_dimension_sampled) and LID of each cluster of x (n x d) under `assign` (n ids in [0, K)), in cluster order;
 /// clusters with fewer than p.min_cluster_size points are returned with skipped = true. Empty
 /// clusters (ids never used below the maximum) are listed too (n = 0, skipped).
 std::vector<ClusterDimension> per_cluster_dimensions(const float* x, int64_t n, int64_t d,

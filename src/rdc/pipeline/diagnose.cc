@@ -159,7 +159,8 @@ json run_diagnose(const std::string& run_dir, const IntrinsicDimParams& p, const
   out["n"] = n;
   out["params"] = {{"fit_fraction", p.fit_fraction},
                    {"variance_fraction", p.variance_fraction},
-                   {"min_cluster_size", p.min_cluster_size}};
+                   {"min_cluster_size", p.min_cluster_size},
+                   {"max_points", p.max_points}};
   out["stages"] = json::array();
   out["per_cluster"] = json::array();
   out["whole"] = json::object();
@@ -176,9 +177,13 @@ json run_diagnose(const std::string& run_dir, const IntrinsicDimParams& p, const
     const int64_t d = a.shape[1];
     const std::vector<float> z = a.to_float();
     out["stages"].push_back(st.name);
-    TwoNNResult whole = twonn_dimension(z.data(), n, d, ctx, p.fit_fraction);
+    TwoNNResult whole = twonn_dimension_sampled(z.data(), n, d, p, ctx);
     const int64_t whole_lid = linear_intrinsic_dim(z.data(), n, d, p.variance_fraction);
-    out["whole"][st.name] = {{"n", n}, {"dim", d}, {"twonn", num(whole.dimension)}, {"lid", whole_lid},
+    out["whole"][st.name] = {{"n", n},
+                             {"dim", d},
+                             {"twonn", num(whole.dimension)},
+                             {"twonn_points", whole.n_used + whole.n_duplicates},
+                             {"lid", whole_lid},
                              {"duplicates", whole.n_duplicates}};
     csv += fmt::format("all,{},{},{:.6g},{}\n", st.name, n, whole.dimension, whole_lid);
     auto dims = per_cluster_dimensions(z.data(), n, d, assign, p, ctx);
