@@ -1,4 +1,4 @@
-// Run config JSON (RUN/config.json): nlohmann::json::parse + rdc::config_from_json, then the
+// Run config JSON (RUN/config.json): rdc::read_json_file + rdc::config_from_json, then the
 // round trip config_to_json -> dump -> parse -> config_from_json, which must succeed.
 #include <nlohmann/json.hpp>
 
@@ -11,11 +11,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Through the file reader the jobs use (embed/predict read RUN/config.json with it).
+  const std::string path = rdc_fuzz::write_temp(data, size, "config", ".json");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(data, data + size);
-  } catch (const nlohmann::json::exception&) {
-    return 0;  // read_json_file turns this into rdc::Error
+    j = rdc::read_json_file(path);
+  } catch (const rdc::Error&) {
+    return 0;
   }
   rdc::RunConfig cfg;
   try {

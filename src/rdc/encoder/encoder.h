@@ -5,7 +5,8 @@
 //   conv     : 4 conv3x3-BN-ReLU blocks (strides 1,2,2,2) + global average pool; images up to ~64 px, any C
 //   resnet18 : CIFAR ResNet-18 (3x3 stem, no max-pool, BasicBlocks [2,2,2,2]); images
 //   conv3d   : 4 conv3d-BN-ReLU blocks (strides 1,2,2,2) + global average pool; volumes (C,D,H,W)
-//   auto     : vectors -> mlp, images -> conv, volumes -> conv3d
+//   auto     : vectors -> mlp; images -> conv, except small grey-scale images (1 channel,
+//              H*W <= 32*32) -> mlp (faster on CPU); volumes -> conv3d
 #include <torch/torch.h>
 
 #include <memory>

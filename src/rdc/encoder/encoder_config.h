@@ -21,7 +21,8 @@ struct EncoderConfig {
 
 /// Names accepted by make_encoder ("auto" included).
 std::vector<std::string> encoder_names();
-/// Resolves "auto" by modality (vectors -> mlp, images -> conv, volumes -> conv3d); checks that
+/// Resolves "auto" by modality (vectors -> mlp, images -> conv but small grey-scale images -> mlp,
+/// volumes -> conv3d); checks that
 /// other names suit the modality (conv/resnet18: images; conv3d: volumes; mlp: any).
 std::string resolve_encoder_name(const std::string& name, const std::vector<int64_t>& input_shape);
 

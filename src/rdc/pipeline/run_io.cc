@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -103,8 +104,29 @@ json config_to_json(const RunConfig& c) {
   return j;
 }
 
+namespace {
+
+// Integer fields are read with casts that are undefined for huge floats: refuse any float
+// beyond +-2^31 up front, naming its path (found by fuzz/fuzz_config).
+void check_json_numbers(const json& j, const std::string& path, int depth) {
+  RDC_CHECK(depth <= 64, "config.json: nesting deeper than 64 levels at {}", path);
+  if (j.is_number_float()) {
+    const double v = j.get<double>();
+    RDC_CHECK(std::isfinite(v) && std::abs(v) < 2147483648.0, "config.json: number {} at {} is out of range", v,
+              path);
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) check_json_numbers(it.value(), path + "/" + it.key(), depth + 1);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) check_json_numbers(j[i], path + "/" + std::to_string(i), depth + 1);
+  }
+}
+
+}  // namespace
+
 RunConfig config_from_json(const json& j) {
   RunConfig c;
+  RDC_CHECK(j.is_object(), "config.json: expected a JSON object, got {}", j.type_name());
+  check_json_numbers(j, "", 0);
   try {
     c.command = j.value("command", "train");
     c.method = j.value("method", "rdc");
@@ -130,7 +152,13 @@ RunConfig config_from_json(const json& j) {
 json read_json_file(const std::string& path) {
   std::string s = read_file(path);
   try {
-    return json::parse(s);
+    int max_depth = 0;
+    json::parser_callback_t cb = [&max_depth](int depth, json::parse_event_t, json&) {
+      if (depth > 64) throw ::rdc::Error("JSON nesting deeper than 64 levels");
+      max_depth = std::max(max_depth, depth);
+      return true;
+    };
+    return json::parse(s, cb);
   } catch (const json::exception& e) {
     RDC_FAIL("{}: invalid JSON: {}", path, e.what());
   }

@@ -47,14 +47,14 @@ nlohmann::json pretext_config_to_json(const PretextConfig& cfg) {
 }
 
 PretextConfig pretext_config_from_json(const nlohmann::json& j, PretextConfig c) {
-  RDC_CHECK(j.is_object(), "pretext configuration: expected a JSON object, got {}", j.dump());
+  RDC_CHECK(j.is_object(), "pretext configuration: expected a JSON object, got {}", j.type_name());
   try {
 #define RDC_FROM(f) \
   if (j.contains(#f)) j.at(#f).get_to(c.f);
     RDC_PRETEXT_FIELDS(RDC_FROM)
 #undef RDC_FROM
   } catch (const nlohmann::json::exception& e) {
-    RDC_FAIL("pretext configuration {}: {}", j.dump(), e.what());
+    RDC_FAIL("pretext configuration: {}", e.what());
   }
   return c;
 }
