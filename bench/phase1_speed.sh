@@ -11,7 +11,10 @@ BIN=${PHASE1_SPEED_BIN:-$ROOT/build/phase1_speed}
 THREADS=${1:-2}
 REPEATS=${2:-3}
 export OMP_WAIT_POLICY=PASSIVE
-[[ -x "$BIN" ]] || { echo "no benchmark binary at $BIN (build target phase1_speed, or set PHASE1_SPEED_BIN)" >&2; exit 1; }
+if [[ ! -x "$BIN" ]]; then  # configure with the benchmark target and build it
+  cmake -S "$ROOT" -B "$ROOT/build" -DRDC_BUILD_BENCH=ON >/dev/null
+  cmake --build "$ROOT/build" --target phase1_speed -j"$(nproc)"
+fi
 TMP=$(mktemp)
 trap 'rm -f "$TMP"' EXIT
 for cfg in "deepcluster-v2 ${STEPS_DCV2:-8}" "acai ${STEPS_ACAI:-16}"; do
