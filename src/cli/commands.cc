@@ -275,7 +275,6 @@ void register_commands(CLI::App& app, CommonOptions& common) {
       std::printf("%s\n", report_json(*run_dir).c_str());
     } else {
       write_report(*run_dir);
-      spdlog::info("wrote {}", join_path(*run_dir, "report.html"));
     }
     return 0;
   });

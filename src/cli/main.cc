@@ -11,6 +11,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"rdc: deep clustering by self-supervision (R-DC)"};
   app.require_subcommand(1);
+  app.fallthrough(true);  // global options (-q, --log-level) are accepted after the command too
   app.set_version_flag("--version", std::string("rdc ") + RDC_VERSION);
   rdc::cli::CommonOptions common;
   rdc::cli::register_commands(app, common);

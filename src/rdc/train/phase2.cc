@@ -180,7 +180,9 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
     write_file_atomic(stats_path, "");
   }
   Augmenter& aug = p.augmenter();
-  for (int r = start_round; r <= q.rounds; ++r) {
+  int r = start_round;
+  try {
+  for (; r <= q.rounds; ++r) {
     auto t0 = std::chrono::steady_clock::now();
     RoundTargets rt = phase2_refresh(p, all_x, aug, q, r, have_prev ? &prev : nullptr, ctx);
     const double w = phase2_weight(q, r);
@@ -270,6 +272,12 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
                    js["graph_change"].get<double>(), q.stop_tolerance, r);
       break;
     }
+  }
+  } catch (const Interrupted&) {
+    throw Interrupted(fmt::format(
+        "phase 2 interrupted in round {} of {}; {}; run the same command with --resume to continue", r, q.rounds,
+        r > 1 ? fmt::format("rounds 1-{} are saved in {}", r - 1, checkpoint_path(out_dir, "phase2", "last"))
+              : std::string("it restarts from round 1 (phase 1 is saved)")));
   }
   return stats;
 }
