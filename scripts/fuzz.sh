@@ -91,7 +91,7 @@ for t in "${TARGETS[@]}"; do
   rm -f "$artifacts/$t-"*
   [ "$t" = hdf5 ] && rm -f "$artifacts/upstream-libhdf5-"* "$artifacts/unreproduced-"*
   RDC_FUZZ_TMP="$shm/tmp-$t" "$BUILD_DIR/fuzz/fuzz_$t" "$corpus" -max_total_time="$SECS" -max_len="$(max_len "$t")" \
-    -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 "${extra[@]}" \
+    -timeout=25 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1 -seed="${RDC_FUZZ_SEED:-0}" "${extra[@]}" \
     -artifact_prefix="$artifacts/$t-" </dev/null >"$log" 2>&1 || rc=$?
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
   [ -n "$runs" ] || runs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
