@@ -55,6 +55,8 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--prototypes", p.prototypes, "DCv2 prototypes per head (0 = auto, capped by N)");
   c->add_option("--temperature", p.temperature, "DCv2 softmax temperature")->capture_default_str();
   c->add_option("--small-crops", p.small_crops, "DCv2 small crops per sample")->capture_default_str();
+  c->add_option("--augment", p.augment, "augmentation strength: auto | none | weak | strong")->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "weak", "strong"}));
   c->add_option("--epochs", cfg.phase1.epochs, "phase-1 epochs (0 = default for the data size)");
   c->add_option("--batch-size", cfg.phase1.batch_size, "mini-batch size")->capture_default_str();
   c->add_option("--lr", cfg.phase1.lr, "phase-1 learning rate (0 = pretext default)");
