@@ -19,7 +19,7 @@ if [ "${RDC_WITH_CI_TOOLS:-0}" = "1" ]; then
 fi
 # Benchmarks' reference implementations (never used at run time).
 if [ "${RDC_WITH_PYTHON:-0}" = "1" ]; then
-  PKGS+=(python3-torch python3-sklearn python3-scipy python3-numpy)
+  PKGS+=(python3-torch python3-sklearn python3-scipy python3-numpy python3-faiss)
 fi
 missing=()
 for p in "${PKGS[@]}"; do

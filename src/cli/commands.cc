@@ -45,8 +45,11 @@ void add_data_options(CLI::App* c, RunConfig& cfg, std::string& protocol) {
 
 void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   auto& p = cfg.pretext;
-  c->add_option("--pretext", p.name, "phase-1 pretext: deepcluster-v2 | acai")->capture_default_str()
-      ->check(CLI::IsMember({"deepcluster-v2", "acai"}));
+  c->add_option("--pretext", p.name,
+                "phase-1 pretext: auto (acai for vectors, grey images, volumes; deepcluster-v2 for colour images) | "
+                "deepcluster-v2 | acai")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "deepcluster-v2", "acai"}));
   c->add_option("--encoder", p.encoder, "auto | mlp | conv | resnet18 | conv3d")->capture_default_str()
       ->check(CLI::IsMember({"auto", "mlp", "conv", "resnet18", "conv3d"}));
   c->add_option("--embed-dim", p.embed_dim, "embedding size m (0 = pretext default)");

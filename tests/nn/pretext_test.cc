@@ -232,3 +232,23 @@ TEST(Pretexts, FactoryChecksNamesAndShapes) {
   EXPECT_EQ(pretext_config_to_json(back), pretext_config_to_json(d));
   EXPECT_EQ(back.mlp_hidden, d.mlp_hidden);
 }
+
+TEST(Pretexts, AutoPicksThePretextByModality) {
+  EXPECT_EQ(resolve_pretext_name("auto", {12}), "acai");               // feature vectors
+  EXPECT_EQ(resolve_pretext_name("auto", {1, 28, 28}), "acai");        // grey-scale images
+  EXPECT_EQ(resolve_pretext_name("auto", {1, 64, 64}), "acai");
+  EXPECT_EQ(resolve_pretext_name("auto", {1, 8, 8, 8}), "acai");       // volumes
+  EXPECT_EQ(resolve_pretext_name("auto", {3, 32, 32}), "deepcluster-v2");  // colour images
+  EXPECT_EQ(resolve_pretext_name("auto", {4, 16, 16}), "deepcluster-v2");  // multi-channel images
+  EXPECT_EQ(resolve_pretext_name("deepcluster-v2", {12}), "deepcluster-v2");  // explicit names are kept
+  EXPECT_EQ(resolve_pretext_name("acai", {3, 32, 32}), "acai");
+  EXPECT_THROW(resolve_pretext_name("simclr", {12}), Error);
+  // The factory builds what "auto" stands for.
+  auto ctx = cpu_ctx();
+  PretextConfig c = test::tiny_dcv2({3, 9, 9});
+  c.name = "auto";
+  EXPECT_EQ(make_pretext(c, 16, ctx)->name(), "deepcluster-v2");
+  PretextConfig a = test::tiny_acai({1, 12, 12});
+  a.name = "auto";
+  EXPECT_EQ(make_pretext(a, 16, ctx)->name(), "acai");
+}

@@ -283,8 +283,10 @@ torch::Tensor DeepClusterV2::memory_bank() const { return state_->bank; }
 // ---------------------------------------------------------------- factory
 // (here rather than in a translation unit of its own: every libtorch unit costs ~30 s to compile)
 
-std::unique_ptr<Pretext> make_pretext(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) {
-  cfg.validate();
+std::unique_ptr<Pretext> make_pretext(const PretextConfig& cfg_in, int64_t n_samples, const Context& ctx) {
+  cfg_in.validate();
+  PretextConfig cfg = cfg_in;
+  cfg.name = resolve_pretext_name(cfg.name, cfg.input_shape);
   if (cfg.name == "acai") return std::make_unique<Acai>(cfg, n_samples, ctx);
   return std::make_unique<DeepClusterV2>(cfg, n_samples, ctx);
 }

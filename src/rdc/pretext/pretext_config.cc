@@ -7,11 +7,20 @@
 
 namespace rdc {
 
-std::vector<std::string> pretext_names() { return {"deepcluster-v2", "acai"}; }
+std::vector<std::string> pretext_names() { return {"auto", "deepcluster-v2", "acai"}; }
+
+std::string resolve_pretext_name(const std::string& name, const std::vector<int64_t>& input_shape) {
+  RDC_CHECK(name == "auto" || name == "deepcluster-v2" || name == "acai",
+            "pretext='{}' is unknown; allowed: auto, deepcluster-v2, acai", name);
+  if (name != "auto") return name;
+  const Modality mod = sample_modality(input_shape);
+  if (mod == Modality::kImage && input_shape[0] != 1) return "deepcluster-v2";
+  return "acai";
+}
 
 void PretextConfig::validate() const {
-  RDC_CHECK(name == "deepcluster-v2" || name == "acai", "pretext='{}' is unknown; allowed: deepcluster-v2, acai", name);
   RDC_CHECK(!input_shape.empty(), "pretext input_shape is empty; expected (D), (C,H,W) or (C,D,H,W)");
+  resolve_pretext_name(name, input_shape);  // checks the name
   resolve_encoder_name(encoder, input_shape);  // checks name and modality
   RDC_CHECK(embed_dim >= 0, "embed_dim={} must be >= 0 (0 = pretext default)", embed_dim);
   RDC_CHECK(!mlp_hidden.empty(), "mlp_hidden is empty; give at least one hidden size");

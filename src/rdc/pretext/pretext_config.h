@@ -9,7 +9,7 @@
 namespace rdc {
 
 struct PretextConfig {
-  std::string name = "deepcluster-v2";  ///< "deepcluster-v2" | "acai"
+  std::string name = "auto";            ///< "deepcluster-v2" | "acai" | "auto" (by modality: resolve_pretext_name)
   std::string encoder = "auto";         ///< "mlp" | "conv" | "resnet18" | "conv3d" | "auto" (by modality)
   std::vector<int64_t> input_shape;     ///< per-sample shape (C,H,W), (C,D,H,W) or (D)
   int64_t embed_dim = 0;                ///< m; 0 = pretext default (128 DCv2, 10 ACAI)
@@ -26,7 +26,7 @@ struct PretextConfig {
   int small_crops = 2;                  ///< V small crops in multi-crop, >= 0
   // acai
   double acai_lambda = 0.5;             ///< critic term weight, >= 0
-  double critic_lr = 0;                 ///< critic's Adam lr; 0 = same as the pretext's default lr (1e-4)
+  double critic_lr = 0;                 ///< critic's Adam lr; 0 = same as the pretext's default lr (1e-3)
   // optimisation
   double lr = 0;                        ///< 0 = pretext default
   double weight_decay = 1e-6;          ///< deepcluster-v2's weight decay (ACAI uses none)
@@ -44,8 +44,14 @@ struct OptimDefaults {
   double weight_decay = 0;
 };
 
-/// Names accepted by make_pretext.
+/// Names accepted by make_pretext ("auto" included).
 std::vector<std::string> pretext_names();
+
+/// The pretext "auto" stands for, by modality (measured, docs/benchmarks.md): acai for feature
+/// vectors, grey-scale images and volumes (a small autoencoder learns them well in minutes on a
+/// CPU), deepcluster-v2 for colour / multi-channel images (whose augmentation invariance matters
+/// most). Other names are checked and returned unchanged.
+std::string resolve_pretext_name(const std::string& name, const std::vector<int64_t>& input_shape);
 
 /// Every field of cfg as JSON (checkpoints store it so a model can be rebuilt exactly).
 nlohmann::json pretext_config_to_json(const PretextConfig& cfg);
