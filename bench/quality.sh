@@ -35,22 +35,55 @@ done
 ROOT="$OUT_ROOT/quality"
 mkdir -p "$ROOT"
 RUNS=()
+# Phase 1 is the same for pretext, dec, idec and rdc at the same seed (deterministic), so it is
+# trained once: rdc runs first, `pretext` is read from its phase-1 + k-means result, and dec/idec
+# start from a copy of its phase-1 checkpoint (--resume); kmeans is the rdc run's k-means on the
+# raw input (3 restarts). Set RDC_QUALITY_SHARE=0 to run each method on its own.
+SHARE=${RDC_QUALITY_SHARE:-1}
+ORDERED=""
+for m in rdc $METHODS; do case " $ORDERED " in *" $m "*) ;; *) [[ " $METHODS " == *" $m "* ]] && ORDERED="$ORDERED $m" ;; esac; done
 for d in $DATASETS; do
-  for m in $METHODS; do
-    for s in $SEEDS; do
+  for s in $SEEDS; do
+    for m in $ORDERED; do
       out="$ROOT/$d/$m-s$s"
+      base="$ROOT/$d/rdc-s$s"
+      RUNS+=("$d|$m|$s|$out")
       rm -rf "$out"
       mkdir -p "$out"
+      resume=()
+      if [ "$SHARE" = 1 ] && [ "$m" != rdc ] && [ -f "$base/metrics.json" ]; then
+        if [ "$m" = pretext ] || [ "$m" = kmeans ]; then
+          /usr/bin/python3 - "$base/metrics.json" "$out/metrics.json" "$m" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+raw_s = (m.get("raw_kmeans") or {}).get("seconds", 0)
+if sys.argv[3] == "pretext":  # wall: raw baseline + phase 1 (+ its k-means, a few seconds)
+    out = dict(m, method="pretext", final=m["phase1_kmeans"], wall_seconds=m.get("phase1_seconds", 0) + raw_s)
+else:  # the rdc run's k-means on the raw input (3 restarts)
+    out = dict(m, method="kmeans", final=m["raw_kmeans"], wall_seconds=raw_s)
+out["derived_from"] = sys.argv[1]
+json.dump(out, open(sys.argv[2], "w"))
+PY
+          echo "[quality] $d / $m / seed $s: read from $base" >&2
+          continue
+        fi
+        if [ "$m" = dec ] || [ "$m" = idec ]; then
+          mkdir -p "$out/checkpoints"
+          cp "$base/checkpoints/phase1_"*.pt "$out/checkpoints/" && resume=(--resume)
+          # the aggregate adds the shared phase 1's time to this run's wall time
+          /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("phase1_seconds", 0))' \
+            "$base/metrics.json" > "$out/shared_phase1_seconds"
+        fi
+      fi
       echo "[quality] $d / $m / seed $s -> $out" >&2
       t0=$SECONDS
       if "$RDC" train "$d" --method "$m" --seed "$s" --threads "$THREADS" --out "$out" --no-report \
-           "${EXTRA[@]}" > "$out/run.log" 2>&1; then
+           "${resume[@]}" "${EXTRA[@]}" > "$out/run.log" 2>&1; then
         echo "[quality]   done in $((SECONDS - t0)) s" >&2
       else
         rc=$?
         echo "[quality]   FAILED (exit $rc), see $out/run.log: $(tail -n 1 "$out/run.log")" >&2
       fi
-      RUNS+=("$d|$m|$s|$out")
     done
   done
 done
@@ -85,7 +118,9 @@ for (d, m), runs in groups.items():
         acc.append(f["acc"]); nmi.append(f["nmi"]); ari.append(f["ari"])
         if (j.get("phase1_kmeans") or {}).get("acc") is not None:
             p1.append(j["phase1_kmeans"]["acc"])
-        wall.append(j.get("wall_seconds", float("nan")))
+        extra = os.path.join(out, "shared_phase1_seconds")
+        shared = float(open(extra).read()) if os.path.exists(extra) else 0.0
+        wall.append(j.get("wall_seconds", float("nan")) + shared)
         rss.append(j.get("peak_rss_mb", float("nan")))
     w = f"{sum(wall) / len(wall):.1f}" if wall else "-"
     r = f"{max(rss):.0f}" if rss else "-"

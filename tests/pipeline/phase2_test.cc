@@ -63,6 +63,18 @@ TEST(Phase2, SchedulesRelaxAndDecayLinearly) {
   EXPECT_DOUBLE_EQ(phase2_weight(q, 1), 0.5);
 }
 
+TEST(Phase2, LrFractionAutoDependsOnThePretext) {
+  Phase2Params q;
+  EXPECT_EQ(q.lr_fraction, 0.0);  // auto
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai"), 1.0);
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2"), 0.1);
+  q.lr_fraction = 0.3;  // an explicit value wins
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai"), 0.3);
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2"), 0.3);
+  q.lr_fraction = -1;
+  EXPECT_THROW(q.validate(), Error);
+}
+
 TEST(Phase2, ProximityDistanceMatchesDefinition) {
   auto e = torch::tensor({{1.f, 0.f}, {0.f, 2.f}});
   auto c = torch::tensor({{0.f, 1.f}, {0.f, 1.f}});

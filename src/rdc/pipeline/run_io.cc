@@ -40,7 +40,7 @@ void Phase2Params::validate() const {
   RDC_CHECK(round1_reference == "augmented" || round1_reference == "none",
             "phase2.round1_reference='{}' must be 'augmented' or 'none'", round1_reference);
   RDC_CHECK(lr >= 0, "phase2.lr={} must be >= 0 (0 = lr_fraction x phase-1 lr)", lr);
-  RDC_CHECK(lr_fraction > 0 && lr_fraction <= 10, "phase2.lr_fraction={} must be in (0, 10]", lr_fraction);
+  RDC_CHECK(lr_fraction >= 0 && lr_fraction <= 10, "phase2.lr_fraction={} must be in [0, 10] (0 = auto)", lr_fraction);
   RDC_CHECK(stop_tolerance >= 0, "phase2.stop_tolerance={} must be >= 0", stop_tolerance);
 }
 

@@ -45,6 +45,11 @@ torch::Tensor embed_augmented(Pretext& p, const torch::Tensor& all_x, Augmenter&
 double phase2_threshold(const Phase2Params& q, int round) { return lerp_round(q.s_start, q.s_end, round, q.rounds); }
 double phase2_weight(const Phase2Params& q, int round) { return lerp_round(q.w_start, q.w_end, round, q.rounds); }
 
+double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext) {
+  if (q.lr_fraction > 0) return q.lr_fraction;
+  return pretext == "acai" ? 1.0 : 0.1;
+}
+
 torch::Tensor proximity_distance(const torch::Tensor& e, const torch::Tensor& c, bool normalized) {
   if (normalized) return 1.0 - torch::nn::functional::cosine_similarity(
                                    e, c, torch::nn::functional::CosineSimilarityFuncOptions().dim(1));
@@ -141,7 +146,7 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
   tc.tag = "phase2";
   tc.out_dir = out_dir;
   tc.batch_size = std::min<int64_t>(batch_size, std::max<int64_t>(2, n));
-  tc.lr = q.lr > 0 ? q.lr : q.lr_fraction * lr;
+  tc.lr = q.lr > 0 ? q.lr : phase2_lr_fraction(q, p.name()) * lr;
   tc.schedule = "constant";
   tc.warmup_epochs = 0;
   tc.epochs = static_cast<int>(std::ceil(q.epochs_per_round * q.rounds)) + q.rounds;
