@@ -33,24 +33,27 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 std::vector<int64_t> sample_shape(const Dataset& d) { return {d.shape.begin() + 1, d.shape.end()}; }
 
 /// Default phase-1 epochs, a budget of training samples that fits the main job's time on a 2-core CPU:
-/// acai about 700k samples (10 epochs of Fashion-MNIST, ~6 min), between 10 and 300 epochs;
-/// deepcluster-v2 (4 crops per sample) about 350k, between 5 and 200.
-int default_epochs(int64_t n, const std::string& pretext) {
+/// acai about 700k samples (10 epochs of Fashion-MNIST, ~5 min), between 10 and 300 epochs;
+/// deepcluster-v2 (4 crops per sample) about 350k, between 5 and 200. Large samples (volumes, big
+/// images) also get at most the input size of that budget on Fashion-MNIST (samples x 784 values),
+/// so that the default run time does not grow with the sample size.
+int default_epochs(int64_t n, int64_t sample_size, const std::string& pretext) {
   const bool acai = pretext == "acai";
-  const double budget = acai ? 700000.0 : 350000.0;
+  const double samples = acai ? 700000.0 : 350000.0;
+  const double budget = std::min(samples, samples * 784.0 / static_cast<double>(std::max<int64_t>(sample_size, 1)));
   return static_cast<int>(std::clamp(budget / static_cast<double>(std::max<int64_t>(n, 1)), acai ? 10.0 : 5.0,
                                      acai ? 300.0 : 200.0));
 }
 
 /// Resolves the pretext "auto" by modality (stated in the log) and the default epoch count.
-void resolve_phase1(RunConfig& cfg, int64_t n_fit) {
+void resolve_phase1(RunConfig& cfg, int64_t n_fit, int64_t sample_size) {
   const std::string asked = cfg.pretext.name;
   cfg.pretext.name = resolve_pretext_name(asked, cfg.pretext.input_shape);
   if (asked == "auto")
     spdlog::info("pretext auto -> {} (input {}; acai for vectors, grey-scale images and volumes, deepcluster-v2 "
                  "for colour images)",
                  cfg.pretext.name, shape_str(cfg.pretext.input_shape));
-  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(n_fit, cfg.pretext.name);
+  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(n_fit, sample_size, cfg.pretext.name);
 }
 
 struct Phase1Result {
@@ -108,7 +111,7 @@ void run_pretrain(const RunConfig& cfg_in) {
   ProtocolSplit ps = load_for_run(cfg);
   const Dataset& scored = scored_rows(ps, cfg.protocol);
   cfg.pretext.input_shape = sample_shape(ps.fit);
-  resolve_phase1(cfg, ps.fit.n());
+  resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
@@ -139,7 +142,7 @@ void run_train(const RunConfig& cfg_in) {
   cfg.clusters = k;
   RDC_CHECK(k <= ps.fit.n(), "--clusters {} is larger than the number of training samples {}", k, ps.fit.n());
   cfg.pretext.input_shape = sample_shape(ps.fit);
-  resolve_phase1(cfg, ps.fit.n());
+  resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const bool has_labels = scored.has_labels();
   const bool same = cfg.protocol == Protocol::kAll;
