@@ -5,8 +5,6 @@
 // Prints one JSON line per step: {"impl": "rdc", "step": "knn"|"kmeans", "seconds": ..., ...}.
 // k-means runs a fixed number of Lloyd iterations (faiss has no early stop), so the python side
 // (bench/speed_ref.py) runs scikit-learn at the same iteration count with tol = 0.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -14,21 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "rdc/cluster/kmeans.h"
 #include "rdc/core/context.h"
 #include "rdc/core/npy.h"
 #include "rdc/proximity/knn.h"
 
-namespace {
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-double peak_rss_mb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
-}  // namespace
+using rdc::bench::now_s;
+using rdc::bench::peak_rss_mb;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -40,20 +31,15 @@ int main(int argc, char** argv) {
   int64_t knn = 10, clusters = 10;
   int iters = 50, restarts = 1, threads = 0;
   bool cosine = false;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    const char* v = argv[i + 1];
-    if (a == "--knn") knn = std::atoll(v);
-    else if (a == "--clusters") clusters = std::atoll(v);
-    else if (a == "--iters") iters = std::atoi(v);
-    else if (a == "--restarts") restarts = std::atoi(v);
-    else if (a == "--threads") threads = std::atoi(v);
-    else if (a == "--cosine") cosine = std::atoi(v) != 0;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  const bool ok = rdc::bench::parse_options(
+      argc, argv, 2,
+      {{"--knn", [&](const std::string& v) { knn = std::stoll(v); }},
+       {"--clusters", [&](const std::string& v) { clusters = std::stoll(v); }},
+       {"--iters", [&](const std::string& v) { iters = std::stoi(v); }},
+       {"--restarts", [&](const std::string& v) { restarts = std::stoi(v); }},
+       {"--threads", [&](const std::string& v) { threads = std::stoi(v); }},
+       {"--cosine", [&](const std::string& v) { cosine = std::stoi(v) != 0; }}});
+  if (!ok) return 2;
   try {
     rdc::Context ctx;
     ctx.threads = threads;

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench_util.h"
 #include "rdc/core/npy.h"
 #include "rdc/data/readers.h"
 #include "rdc/pretext/pretext.h"
@@ -26,24 +27,18 @@ int main(int argc, char** argv) {
   int threads = 2, steps = 20, epochs = 0;
   double lr = 0;
   int64_t batch = 256, n = 4096;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i], v = argv[i + 1];
-    if (a == "--pretext") pretext = v;
-    else if (a == "--encoder") encoder = v;
-    else if (a == "--threads") threads = std::atoi(v.c_str());
-    else if (a == "--steps") steps = std::atoi(v.c_str());
-    else if (a == "--batch") batch = std::atoll(v.c_str());
-    else if (a == "--n") n = std::atoll(v.c_str());
-    else if (a == "--data") data = v;
-    else if (a == "--epochs") epochs = std::atoi(v.c_str());
-    else if (a == "--lr") lr = std::atof(v.c_str());
-    else if (a == "--optimizer") optimizer = v;
-    else if (a == "--save") save = v;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  auto str = [](std::string& dst) { return [&dst](const std::string& v) { dst = v; }; };
+  const bool ok = rdc::bench::parse_options(
+      argc, argv, 1,
+      {{"--pretext", str(pretext)}, {"--encoder", str(encoder)}, {"--data", str(data)},
+       {"--optimizer", str(optimizer)}, {"--save", str(save)},
+       {"--threads", [&](const std::string& v) { threads = std::stoi(v); }},
+       {"--steps", [&](const std::string& v) { steps = std::stoi(v); }},
+       {"--batch", [&](const std::string& v) { batch = std::stoll(v); }},
+       {"--n", [&](const std::string& v) { n = std::stoll(v); }},
+       {"--epochs", [&](const std::string& v) { epochs = std::stoi(v); }},
+       {"--lr", [&](const std::string& v) { lr = std::stod(v); }}});
+  if (!ok) return 2;
   try {
     rdc::Context ctx;
     ctx.threads = threads;

@@ -8,8 +8,6 @@
 // The consistency filter is run against a second graph built on the same points with small noise
 // added (a stand-in for the previous round's graph); building that reference is not timed, since
 // a real refresh keeps the previous round's graph from the round before.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -17,43 +15,28 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "rdc/cluster/kmeans.h"
 #include "rdc/core/context.h"
 #include "rdc/core/error.h"
 #include "rdc/proximity/filters.h"
 #include "rdc/proximity/knn.h"
 
-namespace {
-
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double peak_rss_mb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
-}
-
-}  // namespace
+using rdc::bench::now_s;
+using rdc::bench::peak_rss_mb;
 
 int main(int argc, char** argv) {
   int64_t n = 100000, d = 64, knn = 10, clusters = 10;
   int restarts = 10, threads = 0;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    const char* v = argv[i + 1];
-    if (a == "--n") n = std::atoll(v);
-    else if (a == "--d") d = std::atoll(v);
-    else if (a == "--knn") knn = std::atoll(v);
-    else if (a == "--clusters") clusters = std::atoll(v);
-    else if (a == "--restarts") restarts = std::atoi(v);
-    else if (a == "--threads") threads = std::atoi(v);
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
+  const bool ok = rdc::bench::parse_options(
+      argc, argv, 1,
+      {{"--n", [&](const std::string& v) { n = std::stoll(v); }},
+       {"--d", [&](const std::string& v) { d = std::stoll(v); }},
+       {"--knn", [&](const std::string& v) { knn = std::stoll(v); }},
+       {"--clusters", [&](const std::string& v) { clusters = std::stoll(v); }},
+       {"--restarts", [&](const std::string& v) { restarts = std::stoi(v); }},
+       {"--threads", [&](const std::string& v) { threads = std::stoi(v); }}});
+  if (!ok) return 2;
   try {
     rdc::Context ctx;
     ctx.threads = threads;
