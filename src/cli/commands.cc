@@ -109,7 +109,9 @@ void setup_logging(const CommonOptions& common) {
 }
 
 void register_commands(CLI::App& app, CommonOptions& common) {
-  app.add_option("--log-level", common.log_level, "trace | debug | info | warn | error")->capture_default_str();
+  app.add_option("--log-level", common.log_level, "trace | debug | info | warn | error")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
   app.add_flag("-q,--quiet", common.quiet, "only warnings and errors");
   auto cfg = std::make_shared<RunConfig>();
   auto protocol = std::make_shared<std::string>("all");
@@ -188,7 +190,7 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   auto* tr = app.add_subcommand("train", "the whole of R-DC: phase 1, phase 2, final k-means, metrics");
   tr->add_option("data", cfg->data, "built-in name or path (default: fashion-mnist)")->capture_default_str();
   tr->add_option("-k,--clusters", cfg->clusters, "number of clusters K (0 = number of label classes)");
-  tr->add_option("-o,--out", cfg->out_dir, "run folder")->capture_default_str();
+  auto* tr_out = tr->add_option("-o,--out", cfg->out_dir, "run folder (default: runs/<name of DATA>)");
   tr->add_option("--method", cfg->method,
                  "rdc | pretext (phase 1 + k-means) | kmeans (raw input) | dec | idec (pseudo-supervised baselines "
                  "after phase 1)")
@@ -212,9 +214,13 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   add_phase1_options(tr, *cfg);
   add_phase2_options(tr, *cfg);
   add_kmeans_options(tr, *cfg);
-  on(tr, [cfg, finish_cfg] {
+  on(tr, [cfg, finish_cfg, tr_out] {
     finish_cfg();
     cfg->command = "train";
+    if (tr_out->count() == 0) {
+      cfg->out_dir = default_run_dir(cfg->data);
+      spdlog::info("--out not given: the run folder is {}", cfg->out_dir);
+    }
     if (cfg->method == "kmeans") {
       run_kmeans(*cfg);
       return 0;

@@ -5,6 +5,7 @@
 
 #include "rdc/cluster/kmeans.h"
 #include "rdc/core/error.h"
+#include "rdc/core/interrupt.h"
 #include "rdc/metrics/metrics.h"
 
 using namespace rdc;
@@ -270,4 +271,17 @@ TEST(KMeans, L2NormalizeRowsLeavesZeroRows) {
   EXPECT_EQ(x[2], 0.f);
   EXPECT_EQ(x[3], 0.f);
   EXPECT_FLOAT_EQ(x[4], -1.f);
+}
+
+// Ctrl-C / SIGTERM (the handler sets the flag): k-means stops between restarts with Interrupted,
+// which the CLI turns into exit code 130.
+TEST(KMeans, InterruptStopsBetweenRestarts) {
+  const Blobs b = make_blobs(3, 20, 4, 2);
+  KMeansParams p;
+  p.k = 3;
+  p.n_init = 5;
+  request_interrupt();
+  EXPECT_THROW(kmeans_fit(b.x.data(), b.n, b.d, p, ctx_with(1)), Interrupted);
+  clear_interrupt();
+  EXPECT_NO_THROW(kmeans_fit(b.x.data(), b.n, b.d, p, ctx_with(1)));
 }

@@ -289,3 +289,36 @@ TEST(Pipeline, MlpDeepClusterAcceptsSmallCropsOnImages) {
   EXPECT_TRUE(std::isfinite(loss.item<double>()));
   EXPECT_GT(loss.item<double>(), 0.0);
 }
+
+// --resume refuses when the settings its checkpoints depend on changed, and leaves the run's
+// config.json as it was (a failed resume never rewrites the record of the run).
+TEST(Pipeline, ResumeRefusesChangedSettingsAndKeepsConfig) {
+  const std::string dir = test::temp_dir("resume_check");
+  RunConfig cfg = tiny_run(dir);
+  cfg.pretext.input_shape = {1, 28, 28};
+  make_dirs(dir);
+  write_json_file(join_path(dir, "config.json"), config_to_json(cfg));
+  const std::string before = read_file(join_path(dir, "config.json"));
+  RunConfig other = cfg;
+  other.resume = true;
+  other.ctx.seed = 8;
+  other.pretext.embed_dim = 32;
+  try {
+    run_train(other);
+    FAIL() << "resume with another seed and embedding size was accepted";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("seed: 7 (run) vs 8 (now)"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("pretext.embed_dim"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(read_file(join_path(dir, "config.json")), before);
+  EXPECT_FALSE(file_exists(join_path(dir, "checkpoints/phase1_last.pt")));
+}
+
+TEST(Pipeline, DefaultRunFolderIsNamedAfterTheData) {
+  EXPECT_EQ(default_run_dir("fashion-mnist"), "runs/fashion-mnist");
+  EXPECT_EQ(default_run_dir("/data/scans.npz"), "runs/scans");
+  EXPECT_EQ(default_run_dir("images/"), "runs/images");
+  EXPECT_EQ(default_run_dir("x/cells.tar.gz"), "runs/cells");
+  EXPECT_EQ(default_run_dir("/"), "runs/run");
+}

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rdc/core/error.h"
+#include "rdc/core/interrupt.h"
 #include "rdc/data/dataset.h"
 
 namespace rdc {
@@ -95,6 +96,11 @@ KMeansResult kmeans_fit(const float* x, int64_t n, int64_t d, const KMeansParams
   best.d = d;
   double best_obj = 0;
   for (int r = 0; r < p.n_init; ++r) {
+    // Ctrl-C / SIGTERM: stop between restarts (a restart is seconds even on 70k x 784); nothing is
+    // written, the command exits 130.
+    if (interrupt_requested())
+      throw Interrupted(fmt::format("k-means interrupted after {} of {} restarts; nothing was written for it", r,
+                                    p.n_init));
     cp.seed = static_cast<int>(derive_seed(ctx.seed, fmt::format("kmeans/r{}", r)) & 0x7fffffff);
     faiss::Clustering clus(static_cast<int>(d), static_cast<int>(p.k), cp);
     std::unique_ptr<faiss::IndexFlat> index;

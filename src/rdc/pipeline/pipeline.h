@@ -46,6 +46,10 @@ struct RunConfig {
   void validate() const;
 };
 
+/// The run folder `rdc train` uses when --out is not given: runs/<DATA's name without folders and
+/// extensions> ("fashion-mnist" -> runs/fashion-mnist, "/x/scans.npz" -> runs/scans).
+std::string default_run_dir(const std::string& data);
+
 /// rdc kmeans: k-means on the raw input; writes assignments, metrics, config.
 void run_kmeans(const RunConfig& cfg);
 /// rdc pretrain: phase 1 only (checkpoints + phase-1 embedding).

@@ -18,6 +18,22 @@
 
 namespace rdc {
 
+std::string default_run_dir(const std::string& data) {
+  std::string name = data;
+  while (!name.empty() && name.back() == '/') name.pop_back();
+  const auto slash = name.find_last_of('/');
+  if (slash != std::string::npos) name = name.substr(slash + 1);
+  for (const char* ext : {".tar.gz", ".tgz", ".gz", ".npz", ".npy", ".csv", ".tsv", ".txt", ".h5", ".hdf5"}) {
+    const std::string e = ext;
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
+      name.resize(name.size() - e.size());
+      break;
+    }
+  }
+  if (name.empty() || name == "." || name == "..") name = "run";
+  return "runs/" + name;
+}
+
 using nlohmann::json;
 
 double peak_rss_mb() {

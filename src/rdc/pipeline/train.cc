@@ -45,6 +45,32 @@ int default_epochs(int64_t n, int64_t sample_size, const std::string& pretext) {
                                      acai ? 300.0 : 200.0));
 }
 
+/// --resume continues the run in cfg.out_dir: refuses when what the checkpoints depend on (data,
+/// protocol, seed, pretext, encoder, embedding size, input shape) differs from that run's
+/// config.json, listing the differences, so that a resumed run never records settings it did not
+/// use and a failed resume never rewrites the run's configuration. Training lengths, phase-2 and
+/// k-means options may change (e.g. --epochs to extend phase 1).
+void check_resume_matches(const RunConfig& cfg) {
+  const std::string path = join_path(cfg.out_dir, "config.json");
+  if (!cfg.resume || !file_exists(path)) return;
+  const json old = read_json_file(path);
+  const json now = config_to_json(cfg);
+  std::vector<std::string> diffs;
+  for (const char* key : {"data", "protocol", "seed"})
+    if (old.contains(key) && old[key] != now[key])
+      diffs.push_back(fmt::format("{}: {} (run) vs {} (now)", key, old[key].dump(), now[key].dump()));
+  for (const char* key : {"name", "encoder", "embed_dim", "input_shape"}) {
+    if (!old.contains("pretext") || !old["pretext"].contains(key)) continue;
+    if (old["pretext"][key] != now["pretext"][key])
+      diffs.push_back(fmt::format("pretext.{}: {} (run) vs {} (now)", key, old["pretext"][key].dump(),
+                                  now["pretext"][key].dump()));
+  }
+  RDC_CHECK(diffs.empty(),
+            "--resume: '{}' was started with other settings ({}); resume with the run's settings, or drop --resume "
+            "and use a new --out folder",
+            cfg.out_dir, fmt::join(diffs, "; "));
+}
+
 /// Resolves the pretext "auto" by modality (stated in the log) and the default epoch count.
 void resolve_phase1(RunConfig& cfg, int64_t n_fit, int64_t sample_size) {
   const std::string asked = cfg.pretext.name;
@@ -112,6 +138,7 @@ void run_pretrain(const RunConfig& cfg_in) {
   const Dataset& scored = scored_rows(ps, cfg.protocol);
   cfg.pretext.input_shape = sample_shape(ps.fit);
   resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
+  check_resume_matches(cfg);
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
@@ -133,6 +160,9 @@ void run_train(const RunConfig& cfg_in) {
   RDC_CHECK(!cfg.phase2.enabled || phase1_trains || cfg.phase2.allow_without_phase1,
             "phase 2 needs a trained phase 1, but --skip-phase1 was given; drop it, or pass "
             "--allow-untrained-phase1 to run phase 2 from random weights (C08)");
+  if (!phase1_trains && cfg.phase2.enabled)
+    spdlog::warn("--allow-untrained-phase1: phase 2 starts from a randomly initialised encoder (C08); expect "
+                 "results near chance");
   auto t0 = std::chrono::steady_clock::now();
   apply_context(cfg.ctx);
   make_dirs(cfg.out_dir);
@@ -143,6 +173,7 @@ void run_train(const RunConfig& cfg_in) {
   RDC_CHECK(k <= ps.fit.n(), "--clusters {} is larger than the number of training samples {}", k, ps.fit.n());
   cfg.pretext.input_shape = sample_shape(ps.fit);
   resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
+  check_resume_matches(cfg);
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const bool has_labels = scored.has_labels();
   const bool same = cfg.protocol == Protocol::kAll;
@@ -167,9 +198,10 @@ void run_train(const RunConfig& cfg_in) {
     auto pred = same ? km.assignments : kmeans_predict(scored.x.data(), scored.n(), d, km.centroids, false);
     metrics["raw_kmeans"] = score_assignments(scored, pred, k, nullptr, "k-means (raw input)");
     metrics["raw_kmeans"]["seconds"] = seconds_since(tb);
-    spdlog::info("baseline k-means on raw input: ACC {:.4f} NMI {:.4f} ({:.1f} s)",
-                 metrics["raw_kmeans"]["acc"].get<double>(), metrics["raw_kmeans"]["nmi"].get<double>(),
-                 seconds_since(tb));
+    metrics["raw_kmeans"]["restarts"] = raw_cfg.kmeans.n_init;
+    spdlog::info("baseline k-means on raw input ({} restarts): ACC {:.4f} NMI {:.4f} ({:.1f} s)",
+                 raw_cfg.kmeans.n_init, metrics["raw_kmeans"]["acc"].get<double>(),
+                 metrics["raw_kmeans"]["nmi"].get<double>(), seconds_since(tb));
   }
 
   // Phase 1
@@ -305,6 +337,10 @@ void run_predict(const std::string& run_dir, const std::string& data, const std:
   auto z = embed_cpu(*r.pretext, dataset_tensor(r.data, torch_device(ctx)), &m);
   RDC_CHECK(c.shape[1] == m, "centroids have dimension {} but the model embeds into {}", c.shape[1], m);
   const bool spherical = r.pretext->normalized();
+  if (r.checkpoint.find("final_") == std::string::npos)
+    spdlog::warn("predict: '{}' is not the run's final model, but the centroids ({}) were fitted on the final "
+                 "model's embedding; the assignments are only meaningful for the final model",
+                 r.checkpoint, join_path(run_dir, "centroids.npy"));
   auto pred = kmeans_predict(z.data(), r.data.n(), m, c.to_float(), spherical);
   write_npy(out_prefix + ".npy", pred, {r.data.n()});
   write_assignments_csv(out_prefix + ".csv", pred, r.data.names, r.data.labels);
