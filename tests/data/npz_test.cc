@@ -1,4 +1,6 @@
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "rdc/data/readers.h"
@@ -253,4 +255,17 @@ TEST(ReadNpz, RealVesselMnist3d) {
   EXPECT_EQ(d.indices_of(Split::kVal).size(), 191u);
   EXPECT_EQ(d.indices_of(Split::kTest).size(), 382u);
   EXPECT_EQ(d.num_classes(), 2);
+}
+
+// A zip cut short (its central directory lost) is called truncated, not "wrong magic".
+TEST(ReadNpz, TruncatedArchiveIsCalledTruncated) {
+  TempDir t;
+  write_medmnist(t / "ok.npz", true);
+  std::ifstream in(t / "ok.npz", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 64u);
+  write_bytes(t / "cut.npz", bytes.substr(0, bytes.size() / 2));
+  expect_error([&] { read_npz(t / "cut.npz"); }, {"cut.npz", "truncated"});
+  write_bytes(t / "junk.npz", "hello, not a zip at all");
+  expect_error([&] { read_npz(t / "junk.npz"); }, {"junk.npz", "wrong magic"});
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <spdlog/spdlog.h>
@@ -69,7 +70,18 @@ class ZipReader {
       zip_error_init_with_code(&ze, err);
       std::string msg = zip_error_strerror(&ze);
       zip_error_fini(&ze);
-      if (err == ZIP_ER_NOZIP) RDC_FAIL("'{}': wrong magic, not a zip/npz archive ({})", path, msg);
+      if (err == ZIP_ER_NOZIP) {
+        // libzip says "not a zip archive" when the end-of-archive directory is missing: a zip that
+        // starts with the local-file magic "PK\3\4" was cut short, not mislabelled.
+        std::ifstream f(path, std::ios::binary);
+        char magic[4] = {0, 0, 0, 0};
+        f.read(magic, 4);
+        if (f.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4)
+          RDC_FAIL("'{}': truncated or damaged zip/npz archive (it starts like a zip file but its central directory "
+                   "is missing: {})",
+                   path, msg);
+        RDC_FAIL("'{}': wrong magic, not a zip/npz archive ({})", path, msg);
+      }
       if (err == ZIP_ER_NOENT || err == ZIP_ER_OPEN) RDC_FAIL("cannot open '{}': {}", path, msg);
       RDC_FAIL("'{}': damaged or truncated zip/npz archive: {}", path, msg);
     }
