@@ -172,7 +172,7 @@ TEST(Acai, AFewStepsLowerTheLossOnVectors) {
   auto p = make_pretext(test::tiny_acai({12}), 64, ctx);
   EXPECT_FALSE(p->normalized());
   EXPECT_EQ(p->optim_defaults().optimizer, "adam");
-  EXPECT_DOUBLE_EQ(p->optim_defaults().lr, 1e-4);
+  EXPECT_DOUBLE_EQ(p->optim_defaults().lr, 1e-3);  // measured: 1e-4 barely trains in a CPU budget (docs/method.md)
   p->begin_epoch(x, 0);
   auto* acai = dynamic_cast<Acai*>(p.get());
   ASSERT_NE(acai, nullptr);
