@@ -322,3 +322,15 @@ TEST(Pipeline, DefaultRunFolderIsNamedAfterTheData) {
   EXPECT_EQ(default_run_dir("x/cells.tar.gz"), "runs/cells");
   EXPECT_EQ(default_run_dir("/"), "runs/run");
 }
+
+// predict on a folder without final centroids (e.g. a pretrain run) says what to do instead.
+TEST(Pipeline, PredictWithoutCentroidsSaysWhy) {
+  const std::string dir = test::temp_dir("predict_no_centroids");
+  make_dirs(dir);
+  try {
+    run_predict(dir, "breastmnist", join_path(dir, "out/pred"), "", test_ctx());
+    FAIL() << "predict without centroids.npy was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("rdc embed"), std::string::npos) << e.what();
+  }
+}

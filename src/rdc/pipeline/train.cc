@@ -330,6 +330,14 @@ void run_embed(const std::string& run_dir, const std::string& data, const std::s
 
 void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
                  const std::string& checkpoint, const Context& ctx) {
+  RDC_CHECK(file_exists(join_path(run_dir, "centroids.npy")),
+            "'{}' has no centroids.npy: predict needs a run finished by `rdc train` (for a `rdc pretrain` run, "
+            "use `rdc embed` and cluster the embedding)",
+            run_dir);
+  {  // fail before the work, not after it, when the output folder cannot be made
+    const auto slash = out_prefix.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) make_dirs(out_prefix.substr(0, slash));
+  }
   LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
   NpyArray c = read_npy(join_path(run_dir, "centroids.npy"));
   RDC_CHECK(c.shape.size() == 2, "{}: centroids must be 2-D", join_path(run_dir, "centroids.npy"));
