@@ -30,7 +30,7 @@ for n in "${NS[@]}"; do
 done
 /usr/bin/python3 - "$TMP" <<'PY'
 import json, math, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]  # log lines are not results
 print("\n| N | k-NN s (index) | filter + core + centroids s | refresh s | refresh peak MiB | final k-means s | peak MiB | non-k-NN refresh us per N log2 N |")
 print("|---|---|---|---|---|---|---|---|")
 for r in rows:

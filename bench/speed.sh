@@ -62,7 +62,7 @@ for emb in "${EMBS[@]}"; do
 done
 /usr/bin/python3 - "$TMP" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]  # log lines are not results
 for step, title in (("knn", "k-NN graph (k = 10, exact, self excluded)"), ("kmeans", "k-means (K = 10, 50 iterations, 1 restart)")):
     print(f"\n### {title}\n")
     print("| input (N x d) | impl | seconds | vs rdc | peak RSS MiB |")

@@ -28,6 +28,7 @@ struct TrainConfig {
   int64_t max_steps_per_epoch = 0;  ///< 0 = whole epochs; > 0 = at most this many steps (tests, benchmarks)
   double collapse_spread = 1e-4;    ///< collapse (C13) when probe_spread_rel (relative spread of clean eval-mode
                                     ///< embeddings of <= 512 fixed samples) falls below this; 0 = off
+  double weak_spread = 0.05;        ///< from epoch 3 on, warn (no stop) when probe_spread_rel is below this
   bool stop_on_collapse = true;     ///< collapse (C13: spread ~ 0 or one prototype for all) throws TrainingDiverged
   nlohmann::json run_config;        ///< caller's effective run configuration, stored in checkpoints
   /// Throws rdc::Error naming the field, its value and the allowed range.
