@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -15,22 +16,20 @@
 #include "rdc/core/fs.h"
 #include "rdc/core/labels_io.h"
 #include "rdc/core/npy.h"
+#include "rdc/data/reader_util.h"
 
 namespace rdc {
 
 std::string default_run_dir(const std::string& data) {
-  std::string name = data;
-  while (!name.empty() && name.back() == '/') name.pop_back();
-  const auto slash = name.find_last_of('/');
-  if (slash != std::string::npos) name = name.substr(slash + 1);
+  std::string name = std::filesystem::path(data).lexically_normal().filename().string();
+  if (name.empty()) name = std::filesystem::path(data).lexically_normal().parent_path().filename().string();
   for (const char* ext : {".tar.gz", ".tgz", ".gz", ".npz", ".npy", ".csv", ".tsv", ".txt", ".h5", ".hdf5"}) {
-    const std::string e = ext;
-    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) {
-      name.resize(name.size() - e.size());
+    if (name.size() > std::strlen(ext) && detail::ends_with_ci(name, ext)) {
+      name.resize(name.size() - std::strlen(ext));
       break;
     }
   }
-  if (name.empty() || name == "." || name == "..") name = "run";
+  if (name.empty() || name == "." || name == ".." || name == "/") name = "run";
   return "runs/" + name;
 }
 

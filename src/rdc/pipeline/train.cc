@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 
 #include "rdc/augment/augment.h"
@@ -71,15 +72,19 @@ void check_resume_matches(const RunConfig& cfg) {
             cfg.out_dir, fmt::join(diffs, "; "));
 }
 
-/// Resolves the pretext "auto" by modality (stated in the log) and the default epoch count.
-void resolve_phase1(RunConfig& cfg, int64_t n_fit, int64_t sample_size) {
+/// Completes cfg for the fit rows (input shape, pretext "auto" by modality - stated in the log -,
+/// default epoch count), checks it against the run being resumed, and writes RUN/config.json.
+void prepare_run_config(RunConfig& cfg, const Dataset& fit) {
+  cfg.pretext.input_shape = sample_shape(fit);
   const std::string asked = cfg.pretext.name;
   cfg.pretext.name = resolve_pretext_name(asked, cfg.pretext.input_shape);
   if (asked == "auto")
     spdlog::info("pretext auto -> {} (input {}; acai for vectors, grey-scale images and volumes, deepcluster-v2 "
                  "for colour images)",
                  cfg.pretext.name, shape_str(cfg.pretext.input_shape));
-  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(n_fit, sample_size, cfg.pretext.name);
+  if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(fit.n(), fit.sample_size(), cfg.pretext.name);
+  check_resume_matches(cfg);
+  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
 }
 
 struct Phase1Result {
@@ -136,10 +141,7 @@ void run_pretrain(const RunConfig& cfg_in) {
   make_dirs(cfg.out_dir);
   ProtocolSplit ps = load_for_run(cfg);
   const Dataset& scored = scored_rows(ps, cfg.protocol);
-  cfg.pretext.input_shape = sample_shape(ps.fit);
-  resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
-  check_resume_matches(cfg);
-  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
+  prepare_run_config(cfg, ps.fit);
   const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
   Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
@@ -171,10 +173,7 @@ void run_train(const RunConfig& cfg_in) {
   const int64_t k = resolve_clusters(cfg, scored);
   cfg.clusters = k;
   RDC_CHECK(k <= ps.fit.n(), "--clusters {} is larger than the number of training samples {}", k, ps.fit.n());
-  cfg.pretext.input_shape = sample_shape(ps.fit);
-  resolve_phase1(cfg, ps.fit.n(), ps.fit.sample_size());
-  check_resume_matches(cfg);
-  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
+  prepare_run_config(cfg, ps.fit);
   const bool has_labels = scored.has_labels();
   const bool same = cfg.protocol == Protocol::kAll;
   std::vector<std::string> warnings;
@@ -334,10 +333,9 @@ void run_predict(const std::string& run_dir, const std::string& data, const std:
             "'{}' has no centroids.npy: predict needs a run finished by `rdc train` (for a `rdc pretrain` run, "
             "use `rdc embed` and cluster the embedding)",
             run_dir);
-  {  // fail before the work, not after it, when the output folder cannot be made
-    const auto slash = out_prefix.find_last_of('/');
-    if (slash != std::string::npos && slash > 0) make_dirs(out_prefix.substr(0, slash));
-  }
+  // fail before the work, not after it, when the output folder cannot be made
+  const std::string out_folder = std::filesystem::path(out_prefix).parent_path().string();
+  if (!out_folder.empty()) make_dirs(out_folder);
   LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
   NpyArray c = read_npy(join_path(run_dir, "centroids.npy"));
   RDC_CHECK(c.shape.size() == 2, "{}: centroids must be 2-D", join_path(run_dir, "centroids.npy"));

@@ -1,5 +1,6 @@
 #include "rdc/pretext/pretext_config.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "rdc/core/error.h"
@@ -10,8 +11,9 @@ namespace rdc {
 std::vector<std::string> pretext_names() { return {"auto", "deepcluster-v2", "acai"}; }
 
 std::string resolve_pretext_name(const std::string& name, const std::vector<int64_t>& input_shape) {
-  RDC_CHECK(name == "auto" || name == "deepcluster-v2" || name == "acai",
-            "pretext='{}' is unknown; allowed: auto, deepcluster-v2, acai", name);
+  const auto names = pretext_names();
+  RDC_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "pretext='{}' is unknown; allowed: {}", name,
+            fmt::join(names, ", "));
   if (name != "auto") return name;
   const Modality mod = sample_modality(input_shape);
   if (mod == Modality::kImage && input_shape[0] != 1) return "deepcluster-v2";
