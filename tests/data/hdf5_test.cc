@@ -152,3 +152,30 @@ TEST(ReadHdf5, RealUsps) {
   EXPECT_EQ(zeros, 1194);
   EXPECT_EQ(ones, 1005);
 }
+
+// Found by fuzz_hdf5: a deflated chunk claiming 771 rows of a 3-row dimension made libhdf5 1.10
+// read past its own buffer. HDF5 never writes such a chunk; the reader refuses it before reading.
+TEST(ReadHdf5, ChunkLargerThanFixedDimensionIsRefused) {
+  const std::string forged = RDC_TEST_DATA "/../../fuzz/corpus/hdf5/regress-chunk-larger-than-dims.h5";
+  expect_error([&] { read_hdf5(forged); }, {"'images'", "chunk dimension 1 = 771", "maximum 3"});
+  // A legal chunked + deflated file still reads.
+  TempDir t;
+  hid_t f = H5Fcreate((t / "ok.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[2] = {4, 6};
+  hsize_t chunk[2] = {2, 6};
+  hid_t space = H5Screate_simple(2, dims, nullptr);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  H5Pset_deflate(dcpl, 4);
+  hid_t ds = H5Dcreate2(f, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  std::vector<float> x(24);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i) / 24.f;
+  H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x.data());
+  H5Dclose(ds);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(f);
+  const Dataset d = read_hdf5(t / "ok.h5");
+  ASSERT_EQ(d.n(), 4);
+  EXPECT_FLOAT_EQ(d.x.back(), 23.f / 24.f);
+}

@@ -89,7 +89,8 @@ H5Array read_dataset(hid_t file, const std::string& path, const std::string& nam
   const int rank = H5Sget_simple_extent_ndims(space.get());
   RDC_CHECK(rank >= 1 && rank <= 5, "{}: has {} dims; expected 1 to 5", what, rank);
   hsize_t dims[5] = {0, 0, 0, 0, 0};
-  RDC_CHECK(H5Sget_simple_extent_dims(space.get(), dims, nullptr) == rank, "{}: cannot read dims: {}", what,
+  hsize_t maxdims[5] = {0, 0, 0, 0, 0};
+  RDC_CHECK(H5Sget_simple_extent_dims(space.get(), dims, maxdims) == rank, "{}: cannot read dims: {}", what,
             h5_error());
   H5Array a;
   for (int i = 0; i < rank; ++i) {
@@ -118,6 +119,32 @@ H5Array read_dataset(hid_t file, const std::string& path, const std::string& nam
   RDC_CHECK(numel == 0 || static_cast<double>(stored) * 2000.0 + 1e6 >= need,
             "{}: claims {} values ({} bytes) but stores only {} bytes; damaged or forged header", what, numel, need,
             static_cast<unsigned long long>(stored));
+  // Unfiltered layouts store exactly numel * tsize bytes (contiguous may also be unallocated: 0).
+  // libhdf5 1.10 trusts a compact dataset's stored size and reads past its own buffer when the
+  // dataspace claims more, so a mismatch is refused here.
+  {
+    H5Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
+    RDC_CHECK(dcpl.ok(), "{}: cannot read the storage layout: {}", what, h5_error());
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    const auto exact = static_cast<hsize_t>(numel) * static_cast<hsize_t>(tsize);
+    const bool bad_compact = layout == H5D_COMPACT && stored != exact;
+    const bool bad_contiguous = layout == H5D_CONTIGUOUS && stored != 0 && stored != exact;
+    if (layout == H5D_CHUNKED) {
+      // HDF5 itself never writes a chunk larger than a fixed dimension; libhdf5 1.10 reads past
+      // its buffers on files that claim one.
+      hsize_t chunk[5] = {0, 0, 0, 0, 0};
+      RDC_CHECK(H5Pget_chunk(dcpl.get(), rank, chunk) == rank, "{}: chunk shape does not match its {} dims", what,
+                rank);
+      for (int i = 0; i < rank; ++i)
+        RDC_CHECK(chunk[i] >= 1 && (maxdims[i] == H5S_UNLIMITED || chunk[i] <= maxdims[i]),
+                  "{}: chunk dimension {} = {} exceeds the dataset's maximum {}; damaged or forged header", what, i,
+                  static_cast<unsigned long long>(chunk[i]), static_cast<unsigned long long>(maxdims[i]));
+    }
+    RDC_CHECK(!bad_compact && !bad_contiguous,
+              "{}: the {} storage holds {} bytes but {} values of {} bytes need {}; damaged or forged header", what,
+              layout == H5D_COMPACT ? "compact" : "contiguous", static_cast<unsigned long long>(stored), numel, tsize,
+              static_cast<unsigned long long>(exact));
+  }
   const bool is_u8 = cls == H5T_INTEGER && tsize == 1 && H5Tget_sign(type.get()) == H5T_SGN_NONE;
   if (as_labels) {
     if (cls == H5T_INTEGER) {
