@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     pc.name = pretext;
     pc.encoder = encoder == "auto" ? (pretext == "acai" ? "mlp" : "conv") : encoder;
     pc.input_shape = std::vector<int64_t>(d.shape.begin() + 1, d.shape.end());
+    pc.acai_lambda = 0.5;  // the Python script trains the critic too: same work on both sides
     auto p = rdc::make_pretext(pc, x.size(0), ctx);
     rdc::TrainConfig tc;
     tc.epochs = epochs > 0 ? epochs : 2;  // speed: epoch 1 warms up (allocator, first k-means); epoch 2 is timed

@@ -58,6 +58,8 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--prototypes", p.prototypes, "DCv2 prototypes per head (0 = auto, capped by N)");
   c->add_option("--temperature", p.temperature, "DCv2 softmax temperature")->capture_default_str();
   c->add_option("--small-crops", p.small_crops, "DCv2 small crops per sample")->capture_default_str();
+  c->add_option("--acai-lambda", p.acai_lambda, "ACAI critic-term weight (0 = plain autoencoder)")
+      ->capture_default_str();
   c->add_option("--augment", p.augment, "augmentation strength: auto | none | weak | strong")->capture_default_str()
       ->check(CLI::IsMember({"auto", "none", "weak", "strong"}));
   c->add_option("--epochs", cfg.phase1.epochs, "phase-1 epochs (0 = default for the data size)");

@@ -169,7 +169,10 @@ TEST(DeepClusterV2, VectorsVolumesAndMlpOnImagesWork) {
 TEST(Acai, AFewStepsLowerTheLossOnVectors) {
   auto ctx = cpu_ctx();
   auto x = test::blob_vectors(64, 12, 3, 4);
-  auto p = make_pretext(test::tiny_acai({12}), 64, ctx);
+  auto cfg = test::tiny_acai({12});
+  EXPECT_EQ(cfg.acai_lambda, 0.0);  // default: plain autoencoder (docs/benchmarks.md, "ACAI critic weight")
+  cfg.acai_lambda = 0.5;            // exercise the critic too
+  auto p = make_pretext(cfg, 64, ctx);
   EXPECT_FALSE(p->normalized());
   EXPECT_EQ(p->optim_defaults().optimizer, "adam");
   EXPECT_DOUBLE_EQ(p->optim_defaults().lr, 1e-3);  // measured: 1e-4 barely trains in a CPU budget (docs/method.md)
@@ -185,6 +188,36 @@ TEST(Acai, AFewStepsLowerTheLossOnVectors) {
   bool has_recon = false;
   for (auto& kv : p->epoch_stats()) has_recon |= kv.first == "recon" && kv.second > 0;
   EXPECT_TRUE(has_recon);
+}
+
+// lambda weighs the critic term: 0 is a plain autoencoder (loss == reconstruction, critic untouched);
+// lambda > 0 adds a positive critic term and trains the critic.
+TEST(Acai, LambdaWeighsTheCriticTerm) {
+  auto ctx = cpu_ctx();
+  auto x = test::blob_vectors(32, 12, 3, 4);
+  for (double lambda : {0.0, 0.5}) {
+    auto c = test::tiny_acai({12});
+    c.acai_lambda = lambda;
+    auto p = make_pretext(c, 32, ctx);
+    auto* acai = dynamic_cast<Acai*>(p.get());
+    ASSERT_NE(acai, nullptr);
+    p->set_train(true);
+    p->begin_epoch(x, 0);
+    auto critic_before = acai->critic(x).detach().clone();
+    const double loss = p->instance_loss(x, torch::arange(32), p->augmenter()).item<double>();
+    double recon = -1;
+    for (auto& kv : p->epoch_stats())
+      if (kv.first == "recon") recon = kv.second;
+    ASSERT_GT(recon, 0);
+    const bool critic_moved = !torch::equal(acai->critic(x).detach(), critic_before);
+    if (lambda == 0) {
+      EXPECT_NEAR(loss, recon, 1e-6 * recon);
+      EXPECT_FALSE(critic_moved);
+    } else {
+      EXPECT_GT(loss, recon * (1 + 1e-6));
+      EXPECT_TRUE(critic_moved);
+    }
+  }
 }
 
 TEST(Acai, ConvVariantOnImagesAndVolumes) {

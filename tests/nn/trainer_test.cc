@@ -126,6 +126,7 @@ TEST(Trainer, ResumeEqualsUninterruptedRunDeepClusterV2) {
 TEST(Trainer, InterruptMidEpochThenResumeEqualsUninterruptedRunAcai) {
   auto x = test::blob_vectors(72, 10, 3, 3);
   auto pc = test::tiny_acai({10});
+  pc.acai_lambda = 0.5;  // with the critic, whose optimiser must come back too
   const auto d1 = test::temp_dir("acai_full"), d2 = test::temp_dir("acai_int");
   auto full = train(pc, x, d1, 3, false);
   clear_interrupt();

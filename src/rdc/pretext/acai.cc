@@ -62,24 +62,26 @@ torch::Tensor Acai::instance_loss(const torch::Tensor& x, const torch::Tensor& i
   auto xr = dec_->forward(z);
   auto recon = F::mse_loss(xr, xa);
 
-  std::vector<int64_t> bshape(static_cast<size_t>(x.dim()), 1);
-  bshape[0] = b;
-  auto alpha = (0.5 * u[0]).view({b, 1});
-  auto z_mix = alpha * z + (1 - alpha) * z.flip({0});
-  auto x_mix = dec_->forward(z_mix);
-
+  auto loss = recon;
   double critic_value = 0;
-  if (training_ && torch::GradMode::is_enabled()) {
-    // Critic step: predict alpha on interpolations, 0 on gamma-mixes of inputs and reconstructions.
-    auto gamma = (0.5 - (u[1] - 0.5).abs()).view(bshape);
-    auto real_mix = gamma * xa + (1 - gamma) * xr.detach();
-    auto loss_c = F::mse_loss(critic(x_mix.detach()), alpha.view({b})) + critic(real_mix).pow(2).mean();
-    critic_opt_->zero_grad();
-    loss_c.backward();
-    critic_opt_->step();
-    critic_value = loss_c.item<double>();
+  if (cfg_.acai_lambda > 0) {  // lambda = 0 is a plain autoencoder: no critic work at all
+    std::vector<int64_t> bshape(static_cast<size_t>(x.dim()), 1);
+    bshape[0] = b;
+    auto alpha = (0.5 * u[0]).view({b, 1});
+    auto z_mix = alpha * z + (1 - alpha) * z.flip({0});
+    auto x_mix = dec_->forward(z_mix);
+    if (training_ && torch::GradMode::is_enabled()) {
+      // Critic step: predict alpha on interpolations, 0 on gamma-mixes of inputs and reconstructions.
+      auto gamma = (0.5 - (u[1] - 0.5).abs()).view(bshape);
+      auto real_mix = gamma * xa + (1 - gamma) * xr.detach();
+      auto loss_c = F::mse_loss(critic(x_mix.detach()), alpha.view({b})) + critic(real_mix).pow(2).mean();
+      critic_opt_->zero_grad();
+      loss_c.backward();
+      critic_opt_->step();
+      critic_value = loss_c.item<double>();
+    }
+    loss = recon + cfg_.acai_lambda * critic(x_mix).pow(2).mean();
   }
-  auto loss = recon + cfg_.acai_lambda * critic(x_mix).pow(2).mean();
   {
     torch::NoGradGuard no_grad;
     // Spread within the batch (not across steps, whose weights differ): ~0 means collapse.

@@ -25,7 +25,7 @@ struct PretextConfig {
   double temperature = 0.1;             ///< tau, > 0
   int small_crops = 2;                  ///< V small crops in multi-crop, >= 0
   // acai
-  double acai_lambda = 0.5;             ///< critic term weight, >= 0
+  double acai_lambda = 0;               ///< critic term weight, >= 0; 0 = plain autoencoder (measured: docs/benchmarks.md)
   double critic_lr = 0;                 ///< critic's Adam lr; 0 = same as the pretext's default lr (1e-3)
   // optimisation
   double lr = 0;                        ///< 0 = pretext default
