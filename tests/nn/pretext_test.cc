@@ -206,9 +206,13 @@ TEST(Acai, LambdaWeighsTheCriticTerm) {
     auto critic_before = acai->critic(x).detach().clone();
     const double loss = p->instance_loss(x, torch::arange(32), p->augmenter()).item<double>();
     double recon = -1;
-    for (auto& kv : p->epoch_stats())
+    bool has_critic_stat = false;
+    for (auto& kv : p->epoch_stats()) {
       if (kv.first == "recon") recon = kv.second;
+      has_critic_stat |= kv.first == "critic_loss";
+    }
     ASSERT_GT(recon, 0);
+    EXPECT_EQ(has_critic_stat, lambda > 0);
     const bool critic_moved = !torch::equal(acai->critic(x).detach(), critic_before);
     if (lambda == 0) {
       EXPECT_NEAR(loss, recon, 1e-6 * recon);

@@ -124,10 +124,11 @@ std::vector<std::pair<std::string, double>> Acai::epoch_stats() const {
   auto s = stats_->sums.to(torch::kCPU);
   const double steps = s[3].item<double>();
   if (steps < 1) return {};
-  return {{"recon", s[1].item<double>() / steps},
-          {"critic_loss", s[2].item<double>() / steps},
-          {"spread", s[4].item<double>() / steps},
-          {"spread_rel", s[5].item<double>() / steps}};
+  std::vector<std::pair<std::string, double>> out{{"recon", s[1].item<double>() / steps},
+                                                   {"spread", s[4].item<double>() / steps},
+                                                   {"spread_rel", s[5].item<double>() / steps}};
+  if (cfg_.acai_lambda > 0) out.emplace_back("critic_loss", s[2].item<double>() / steps);  // no critic at 0
+  return out;
 }
 
 OptimDefaults Acai::optim_defaults() const {
