@@ -5,7 +5,9 @@
 # (metrics.json, run.log); progress goes to stderr.
 #
 # Usage: bench/quality.sh [--datasets "a b"] [--methods "kmeans pretext dec idec rdc"]
-#                         [--seeds "0 1 2"] [--threads N] [-- EXTRA rdc train OPTIONS...]
+#                         [--seeds "0 1 2"] [--threads N] [--table-only] [-- EXTRA rdc train OPTIONS...]
+# --table-only runs nothing: it prints the table of the run folders already in $OUT_ROOT/quality
+# (e.g. to merge seeds or methods measured by separate calls).
 # Example (smoke test): bench/quality.sh --datasets breastmnist --methods "kmeans dec" --seeds 0 \
 #                         -- --epochs 2 --dec-epochs 1 --restarts 3
 # Methods: kmeans (raw input), pretext (phase 1 + k-means), dec / idec (phase 1 + DEC / IDEC,
@@ -18,6 +20,7 @@ DATASETS="breastmnist pneumoniamnist usps fashion-mnist"
 METHODS="kmeans pretext dec idec rdc"
 SEEDS="0 1 2"
 THREADS=0
+TABLE_ONLY=0
 EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,8 +28,9 @@ while [ $# -gt 0 ]; do
     --methods) METHODS=$2; shift 2 ;;
     --seeds) SEEDS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
+    --table-only) TABLE_ONLY=1; shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +52,7 @@ for d in $DATASETS; do
       out="$ROOT/$d/$m-s$s"
       base="$ROOT/$d/rdc-s$s"
       RUNS+=("$d|$m|$s|$out")
+      [ "$TABLE_ONLY" = 1 ] && continue
       rm -rf "$out"
       mkdir -p "$out"
       resume=()
