@@ -119,17 +119,20 @@ H5Array read_dataset(hid_t file, const std::string& path, const std::string& nam
   RDC_CHECK(numel == 0 || static_cast<double>(stored) * 2000.0 + 1e6 >= need,
             "{}: claims {} values ({} bytes) but stores only {} bytes; damaged or forged header", what, numel, need,
             static_cast<unsigned long long>(stored));
-  // Unfiltered layouts store exactly numel * tsize bytes (contiguous may also be unallocated: 0).
-  // libhdf5 1.10 trusts a compact dataset's stored size and reads past its own buffer when the
-  // dataspace claims more, so a mismatch is refused here.
+  // Layout claims libhdf5 1.10 trusts and then reads past its own buffers on: unfiltered storage
+  // of the wrong size (exactly numel * tsize bytes; contiguous may also be unallocated: 0) and
+  // chunks larger than a fixed dimension.
   {
     H5Handle dcpl(H5Dget_create_plist(ds.get()), H5Pclose);
     RDC_CHECK(dcpl.ok(), "{}: cannot read the storage layout: {}", what, h5_error());
     const H5D_layout_t layout = H5Pget_layout(dcpl.get());
-    const auto exact = static_cast<hsize_t>(numel) * static_cast<hsize_t>(tsize);
-    const bool bad_compact = layout == H5D_COMPACT && stored != exact;
-    const bool bad_contiguous = layout == H5D_CONTIGUOUS && stored != 0 && stored != exact;
-    if (layout == H5D_CHUNKED) {
+    if (layout == H5D_COMPACT || layout == H5D_CONTIGUOUS) {
+      const auto exact = static_cast<hsize_t>(numel) * static_cast<hsize_t>(tsize);
+      RDC_CHECK(stored == exact || (layout == H5D_CONTIGUOUS && stored == 0),
+                "{}: the {} storage holds {} bytes but {} values of {} bytes need {}; damaged or forged header", what,
+                layout == H5D_COMPACT ? "compact" : "contiguous", static_cast<unsigned long long>(stored), numel,
+                tsize, static_cast<unsigned long long>(exact));
+    } else if (layout == H5D_CHUNKED) {
       // HDF5 itself never writes a chunk larger than a fixed dimension; libhdf5 1.10 reads past
       // its buffers on files that claim one.
       hsize_t chunk[5] = {0, 0, 0, 0, 0};
@@ -140,10 +143,6 @@ H5Array read_dataset(hid_t file, const std::string& path, const std::string& nam
                   "{}: chunk dimension {} = {} exceeds the dataset's maximum {}; damaged or forged header", what, i,
                   static_cast<unsigned long long>(chunk[i]), static_cast<unsigned long long>(maxdims[i]));
     }
-    RDC_CHECK(!bad_compact && !bad_contiguous,
-              "{}: the {} storage holds {} bytes but {} values of {} bytes need {}; damaged or forged header", what,
-              layout == H5D_COMPACT ? "compact" : "contiguous", static_cast<unsigned long long>(stored), numel, tsize,
-              static_cast<unsigned long long>(exact));
   }
   const bool is_u8 = cls == H5T_INTEGER && tsize == 1 && H5Tget_sign(type.get()) == H5T_SGN_NONE;
   if (as_labels) {

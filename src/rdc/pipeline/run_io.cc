@@ -21,8 +21,9 @@
 namespace rdc {
 
 std::string default_run_dir(const std::string& data) {
-  std::string name = std::filesystem::path(data).lexically_normal().filename().string();
-  if (name.empty()) name = std::filesystem::path(data).lexically_normal().parent_path().filename().string();
+  const auto normal = std::filesystem::path(data).lexically_normal();
+  std::string name = normal.filename().string();
+  if (name.empty()) name = normal.parent_path().filename().string();  // "dir/" normalises to "dir/" + ""
   for (const char* ext : {".tar.gz", ".tgz", ".gz", ".npz", ".npy", ".csv", ".tsv", ".txt", ".h5", ".hdf5"}) {
     if (name.size() > std::strlen(ext) && detail::ends_with_ci(name, ext)) {
       name.resize(name.size() - std::strlen(ext));
