@@ -85,6 +85,9 @@ void add_phase2_options(CLI::App* c, RunConfig& cfg) {
   c->add_flag("!--no-consistency", q.consistency, "ablation: drop the consistency filter");
   c->add_option("--round1-reference", q.round1_reference, "augmented | none")->capture_default_str()
       ->check(CLI::IsMember({"augmented", "none"}));
+  c->add_option("--consistency-width", q.consistency_width,
+                 "consistency keeps j when it is among the previous round's ceil(width x k) neighbours of i")
+      ->capture_default_str();
   c->add_option("--stop-tolerance", q.stop_tolerance, "stop when graph and core changes fall below")
       ->capture_default_str();
   c->add_flag("--allow-untrained-phase1", q.allow_without_phase1,

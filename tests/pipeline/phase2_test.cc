@@ -122,6 +122,41 @@ TEST(Phase2, TargetsFixedBetweenRefreshesAndChangeAfter) {
   EXPECT_LE(b.graph_change, 1.0);
 }
 
+TEST(Phase2, WiderConsistencyReferenceKeepsMoreNeighbours) {
+  Context ctx = test_ctx();
+  apply_context(ctx);
+  auto x = test::blob_vectors(240, 6, 4, 3);
+  auto p = small_vector_pretext(240, 6, ctx);
+  Phase2Params q;
+  q.knn = 8;
+  q.s_start = q.s_end = 0.25;
+  q.consistency_width = 2.0;
+  RoundTargets a = phase2_refresh(*p, x, p->augmenter(), q, 1, nullptr, ctx);
+  EXPECT_EQ(a.graph.k, 8);
+  EXPECT_EQ(a.reference.k, 16);
+  // the graph is the reference's first k columns
+  EXPECT_EQ(truncate_graph(a.reference, 8).ids, a.graph.ids);
+  // perturb the encoder so that the next graph differs, then filter against both references
+  {
+    torch::NoGradGuard ng;
+    for (auto& t : p->parameters()) t.add_(torch::randn_like(t) * 0.3);
+  }
+  Phase2Params narrow = q;
+  narrow.consistency_width = 1.0;
+  KnnGraph narrow_ref = truncate_graph(a.reference, 8);
+  RoundTargets b_narrow = phase2_refresh(*p, x, p->augmenter(), narrow, 2, &narrow_ref, ctx);
+  RoundTargets b_wide = phase2_refresh(*p, x, p->augmenter(), q, 2, &a.reference, ctx);
+  EXPECT_EQ(b_narrow.graph.ids, b_wide.graph.ids);
+  EXPECT_GT(b_narrow.graph_change, 0.0);
+  // the change is measured against the previous k-NN graph, whatever the reference's width
+  EXPECT_DOUBLE_EQ(b_narrow.graph_change, b_wide.graph_change);
+  EXPECT_GT(b_wide.mean_reliable, b_narrow.mean_reliable);
+  EXPECT_GE(b_wide.n_core, b_narrow.n_core);
+  Phase2Params bad = q;
+  bad.consistency_width = 0.5;
+  EXPECT_THROW(bad.validate(), Error);
+}
+
 TEST(Phase2, EmptyCoreSetTrainsInstanceLossOnly) {
   Context ctx = test_ctx();
   apply_context(ctx);

@@ -183,6 +183,21 @@ TEST(Knn, C15_ApproximateIndexAboveThresholdHasHighRecall) {
   EXPECT_GT(1.0 - graph_change(exact_cos, approx_cos), 0.9);
 }
 
+TEST(Knn, TruncateKeepsTheNearestColumns) {
+  KnnGraph g;
+  g.n = 3;
+  g.k = 3;
+  g.ids = {1, 2, -1, 0, 2, -1, 1, 0, -1};
+  g.dist = {1, 2, 9, 1, 3, 9, 3, 2, 9};
+  KnnGraph t = truncate_graph(g, 2);
+  EXPECT_EQ(t.n, 3);
+  EXPECT_EQ(t.k, 2);
+  EXPECT_EQ(t.ids, (std::vector<int64_t>{1, 2, 0, 2, 1, 0}));
+  EXPECT_EQ(t.dist, (std::vector<float>{1, 2, 1, 3, 3, 2}));
+  EXPECT_EQ(truncate_graph(g, 3).ids, g.ids);
+  EXPECT_THROW(truncate_graph(g, 4), Error);
+}
+
 TEST(Knn, GraphChange) {
   KnnGraph a;
   a.n = 4;

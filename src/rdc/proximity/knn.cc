@@ -158,6 +158,22 @@ KnnGraph build_knn_graph(const float* x, int64_t n, int64_t d, const KnnParams& 
   return g;
 }
 
+KnnGraph truncate_graph(const KnnGraph& g, int64_t k) {
+  RDC_CHECK(k >= 0 && k <= g.k, "truncate_graph: k={} must be in [0, {}]", k, g.k);
+  KnnGraph t;
+  t.n = g.n;
+  t.k = k;
+  t.approximate = g.approximate;
+  t.ids.resize(g.n * k);
+  const bool has_dist = static_cast<int64_t>(g.dist.size()) == g.n * g.k;
+  if (has_dist) t.dist.resize(g.n * k);
+  for (int64_t i = 0; i < g.n; ++i) {
+    std::copy(g.ids.begin() + i * g.k, g.ids.begin() + i * g.k + k, t.ids.begin() + i * k);
+    if (has_dist) std::copy(g.dist.begin() + i * g.k, g.dist.begin() + i * g.k + k, t.dist.begin() + i * k);
+  }
+  return t;
+}
+
 double graph_change(const KnnGraph& a, const KnnGraph& b) {
   RDC_CHECK(a.n == b.n, "graph_change: graphs have n={} and n={}; they must be equal", a.n, b.n);
   int64_t edges = 0, changed = 0;

@@ -28,6 +28,9 @@ struct KnnGraph {
 /// Builds the k-NN graph of x (n x d). Logs a memory estimate. n == 1 is an error.
 KnnGraph build_knn_graph(const float* x, int64_t n, int64_t d, const KnnParams& p, const Context& ctx);
 
+/// The first k neighbours of every row (k <= g.k): the k-NN graph of the same points.
+KnnGraph truncate_graph(const KnnGraph& g, int64_t k);
+
 /// Fraction of edges of `a` that are not in `b` (same n); 0 = identical neighbour sets.
 double graph_change(const KnnGraph& a, const KnnGraph& b);
 

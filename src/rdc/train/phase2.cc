@@ -67,10 +67,14 @@ RoundTargets phase2_refresh(Pretext& p, const torch::Tensor& all_x, Augmenter& a
   const int64_t m = z.size(1);
   std::vector<float> zv = to_vector(z);
   // 2. k-NN graph
+  // (one search for both: the next round's wider consistency reference and this round's k-NN graph)
   KnnParams kp;
   kp.k = q.knn;
   kp.cosine = p.normalized();
-  rt.graph = build_knn_graph(zv.data(), n, m, kp, ctx);
+  if (q.consistency && q.consistency_width > 1.0)
+    kp.k = std::max(q.knn, std::min(static_cast<int64_t>(std::ceil(q.consistency_width * q.knn)), n - 1));
+  rt.reference = build_knn_graph(zv.data(), n, m, kp, ctx);
+  rt.graph = kp.k == q.knn ? rt.reference : truncate_graph(rt.reference, std::min(q.knn, rt.reference.k));
   const int64_t k = rt.graph.k;
   // 3. dual filter; round 1's consistency reference is the graph of an augmented view
   KnnGraph aug_graph;
@@ -120,7 +124,8 @@ RoundTargets phase2_refresh(Pretext& p, const torch::Tensor& all_x, Augmenter& a
   }
   rt.targets = rt.targets.to(dev);
   rt.is_core = rt.is_core.to(dev);
-  rt.graph_change = prev ? graph_change(rt.graph, *prev) : -1.0;
+  rt.graph_change = !prev ? -1.0 : prev->k > k ? graph_change(rt.graph, truncate_graph(*prev, k))
+                                              : graph_change(rt.graph, *prev);
   rt.seconds = seconds_since(t0);
   return rt;
 }
@@ -262,14 +267,14 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
                         prev_core_fraction >= 0 && std::abs(core_fraction - prev_core_fraction) < q.stop_tolerance;
     if (!out_dir.empty()) {
       make_dirs(join_path(out_dir, "checkpoints"));
-      write_npy(graph_file(out_dir), rt.graph.ids, {n, rt.graph.k});
+      write_npy(graph_file(out_dir), rt.reference.ids, {n, rt.reference.k});
       tr.save(epoch_counter, {{"phase2_round", r},
                               {"phase2_epoch_counter", epoch_counter},
                               {"phase2_core_fraction", core_fraction},
                               {"phase2_stats", stats},
                               {"phase2_done", stable || r == q.rounds}});
     }
-    prev = std::move(rt.graph);
+    prev = std::move(rt.reference);
     have_prev = true;
     prev_core_fraction = core_fraction;
     if (stable) {

@@ -22,7 +22,8 @@ class Augmenter;
 struct RoundTargets {
   torch::Tensor targets;   ///< (N, m) float on the device: c_i for core points, 0 elsewhere
   torch::Tensor is_core;   ///< (N) bool on the device
-  KnnGraph graph;          ///< this round's graph (the next round's consistency reference)
+  KnnGraph graph;          ///< this round's k-NN graph
+  KnnGraph reference;      ///< the next round's consistency reference: ceil(consistency_width * k) neighbours
   int64_t n_core = 0;
   double s = 0;            ///< threshold actually used (after relaxation)
   double mean_reliable = 0;
@@ -37,7 +38,8 @@ double phase2_weight(const Phase2Params& q, int round);
 /// (constant Adam lr) and 0.1 for deepcluster-v2 (whose cosine schedule ends near 0).
 double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext);
 
-/// Refresh step (steps 1-5 of phase 2). `prev` is the previous round's graph (null in round 1).
+/// Refresh step (steps 1-5 of phase 2). `prev` is the previous round's `reference` (null in round 1);
+/// it may hold more than k neighbours per row (--consistency-width).
 RoundTargets phase2_refresh(Pretext& p, const torch::Tensor& all_x, Augmenter& aug, const Phase2Params& q,
                             int round, const KnnGraph* prev, const Context& ctx);
 
