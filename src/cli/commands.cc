@@ -60,6 +60,10 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--small-crops", p.small_crops, "DCv2 small crops per sample")->capture_default_str();
   c->add_option("--acai-lambda", p.acai_lambda, "ACAI critic-term weight (0 = plain autoencoder)")
       ->capture_default_str();
+  c->add_option("--geometry", p.geometry,
+                 "embedding geometry for the k-NN graph, centroids and k-means: auto (= cosine) | cosine | euclidean")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "cosine", "euclidean"}));
   c->add_option("--augment", p.augment, "augmentation strength: auto | none | weak | strong")->capture_default_str()
       ->check(CLI::IsMember({"auto", "none", "weak", "strong"}));
   c->add_option("--epochs", cfg.phase1.epochs, "phase-1 epochs (0 = default for the data size)");

@@ -173,7 +173,8 @@ TEST(Acai, AFewStepsLowerTheLossOnVectors) {
   EXPECT_EQ(cfg.acai_lambda, 0.0);  // default: plain autoencoder (docs/benchmarks.md, "ACAI critic weight")
   cfg.acai_lambda = 0.5;            // exercise the critic too
   auto p = make_pretext(cfg, 64, ctx);
-  EXPECT_FALSE(p->normalized());
+  EXPECT_TRUE(p->normalized());  // geometry auto = cosine (docs/benchmarks.md, "Embedding geometry")
+  EXPECT_EQ(p->config().geometry, "cosine");
   EXPECT_EQ(p->optim_defaults().optimizer, "adam");
   EXPECT_DOUBLE_EQ(p->optim_defaults().lr, 1e-3);  // measured: 1e-4 barely trains in a CPU budget (docs/method.md)
   p->begin_epoch(x, 0);
@@ -188,6 +189,47 @@ TEST(Acai, AFewStepsLowerTheLossOnVectors) {
   bool has_recon = false;
   for (auto& kv : p->epoch_stats()) has_recon |= kv.first == "recon" && kv.second > 0;
   EXPECT_TRUE(has_recon);
+}
+
+// The geometry decides the clustering space: cosine embeds on the unit sphere, euclidean leaves the
+// code as the encoder gives it; both train the same autoencoder (same loss from the same seed).
+TEST(Acai, GeometryChoosesTheClusteringSpace) {
+  auto ctx = cpu_ctx();
+  auto x = test::blob_vectors(64, 12, 3, 4);
+  auto cfg = test::tiny_acai({12});
+  cfg.geometry = "euclidean";
+  auto pe = make_pretext(cfg, 64, ctx);
+  cfg.geometry = "cosine";
+  auto pc = make_pretext(cfg, 64, ctx);
+  EXPECT_FALSE(pe->normalized());
+  EXPECT_TRUE(pc->normalized());
+  pe->set_train(false);
+  pc->set_train(false);
+  auto ze = pe->embed(x), zc = pc->embed(x);
+  EXPECT_TRUE(torch::allclose(zc.norm(2, 1), torch::ones({64}), 1e-5, 1e-5));
+  EXPECT_FALSE(torch::allclose(ze.norm(2, 1), torch::ones({64}), 1e-2, 1e-2));
+  // same weights (same seed): the cosine embedding is the euclidean one, normalised
+  EXPECT_TRUE(torch::allclose(zc, ze / ze.norm(2, 1, true), 1e-5, 1e-5));
+  pe->set_train(true);
+  pc->set_train(true);
+  auto idx = torch::arange(64);
+  EXPECT_NEAR(pe->instance_loss(x, idx, pe->augmenter()).item<double>(),
+              pc->instance_loss(x, idx, pc->augmenter()).item<double>(), 1e-6);
+  // checks: unknown names, and euclidean on the unit-sphere pretext
+  cfg.geometry = "manhattan";
+  EXPECT_THROW(cfg.validate(), Error);
+  PretextConfig d = cfg;
+  d.name = "deepcluster-v2";
+  d.geometry = "euclidean";
+  EXPECT_THROW(d.validate(), Error);
+  d.geometry = "auto";
+  EXPECT_NO_THROW(d.validate());
+  // a model saved before the option (no "geometry" field) keeps its euclidean clustering space
+  nlohmann::json j = pretext_config_to_json(cfg);
+  j.erase("geometry");
+  EXPECT_EQ(pretext_config_from_json(j).geometry, "euclidean");
+  j["geometry"] = "cosine";
+  EXPECT_EQ(pretext_config_from_json(j).geometry, "cosine");
 }
 
 // lambda weighs the critic term: 0 is a plain autoencoder (loss == reconstruction, critic untouched);

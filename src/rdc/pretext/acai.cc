@@ -21,6 +21,8 @@ Acai::Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) : cf
   RDC_CHECK(n_samples >= 2, "acai needs at least 2 samples; got n={}", n_samples);
   torch::manual_seed(derive_seed(ctx.seed, "init"));
   m_ = cfg_.embed_dim > 0 ? cfg_.embed_dim : 10;
+  if (cfg_.geometry == "auto") cfg_.geometry = "cosine";
+  cosine_ = cfg_.geometry == "cosine";
   EncoderConfig ec;
   ec.name = cfg_.encoder;
   ec.input_shape = cfg_.input_shape;
@@ -36,13 +38,18 @@ Acai::Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) : cf
   critic_opt_ = std::make_unique<torch::optim::Adam>(critic_->parameters(), torch::optim::AdamOptions(lr));
   aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment == "auto" ? "weak" : cfg_.augment),
                                      cfg_.input_shape, derive_seed(ctx.seed, "augment"));
-  spdlog::info("acai: encoder {} -> m={} ({} parameters in encoder+decoder, {} in critic), lambda={}", enc_->kind(), m_,
-               count_parameters(*enc_) + count_parameters(*dec_), count_parameters(*critic_), cfg_.acai_lambda);
+  spdlog::info("acai: encoder {} -> m={} ({} parameters in encoder+decoder, {} in critic), lambda={}, {} geometry",
+               enc_->kind(), m_, count_parameters(*enc_) + count_parameters(*dec_), count_parameters(*critic_),
+               cfg_.acai_lambda, cfg_.geometry);
 }
 
 Acai::~Acai() = default;
 
-torch::Tensor Acai::embed(const torch::Tensor& x) { return enc_->forward(x); }
+torch::Tensor Acai::embed(const torch::Tensor& x) {
+  torch::Tensor z = enc_->forward(x);
+  if (!cosine_) return z;
+  return torch::nn::functional::normalize(z, torch::nn::functional::NormalizeFuncOptions().dim(1).eps(1e-12));
+}
 torch::Tensor Acai::decode(const torch::Tensor& z) { return dec_->forward(z); }
 torch::Tensor Acai::critic(const torch::Tensor& x) { return critic_->forward(x).mean(1); }
 

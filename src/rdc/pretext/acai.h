@@ -21,10 +21,10 @@ class Acai : public Pretext {
   Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx);
   ~Acai() override;
   std::string name() const override { return "acai"; }
-  /// z = enc(x): (B, m), not normalised.
+  /// z = enc(x): (B, m); rows L2-normalised in the cosine geometry (PretextConfig::geometry).
   torch::Tensor embed(const torch::Tensor& x) override;
   int64_t embed_dim() const override { return m_; }
-  bool normalized() const override { return false; }
+  bool normalized() const override { return cosine_; }
   void begin_epoch(const torch::Tensor& all_x, int64_t epoch) override;
   torch::Tensor instance_loss(const torch::Tensor& x, const torch::Tensor& idx, Augmenter& aug) override;
   std::vector<std::pair<std::string, torch::nn::Module*>> modules() override;
@@ -46,6 +46,7 @@ class Acai : public Pretext {
  private:
   PretextConfig cfg_;
   int64_t m_;
+  bool cosine_;
   bool training_ = true;
   EncoderPtr enc_, critic_;
   DecoderPtr dec_;

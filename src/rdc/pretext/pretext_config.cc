@@ -39,6 +39,11 @@ void PretextConfig::validate() const {
   RDC_CHECK(small_crops >= 0 && small_crops <= 16, "small_crops={} must be in [0, 16]", small_crops);
   RDC_CHECK(std::isfinite(acai_lambda) && acai_lambda >= 0, "acai_lambda={} must be >= 0", acai_lambda);
   RDC_CHECK(std::isfinite(critic_lr) && critic_lr >= 0, "critic_lr={} must be >= 0 (0 = default)", critic_lr);
+  RDC_CHECK(geometry == "auto" || geometry == "cosine" || geometry == "euclidean",
+            "geometry='{}' is unknown; allowed: auto, cosine, euclidean", geometry);
+  RDC_CHECK(!(geometry == "euclidean" && name == "deepcluster-v2"),
+            "geometry=euclidean does not apply to deepcluster-v2, whose embedding lies on the unit sphere; use "
+            "cosine (or auto), or --pretext acai");
   RDC_CHECK(std::isfinite(lr) && lr >= 0, "lr={} must be >= 0 (0 = pretext default)", lr);
   RDC_CHECK(std::isfinite(weight_decay) && weight_decay >= 0, "weight_decay={} must be >= 0", weight_decay);
   RDC_CHECK(batch_size >= 2, "batch_size={} must be >= 2", batch_size);
@@ -47,7 +52,7 @@ void PretextConfig::validate() const {
 #define RDC_PRETEXT_FIELDS(X)                                                                      \
   X(name) X(encoder) X(input_shape) X(embed_dim) X(encoder_width) X(mlp_hidden) X(augment) X(heads) X(prototypes)   \
   X(min_points_per_prototype) X(kmeans_iters) X(proj_hidden) X(temperature) X(small_crops)          \
-  X(acai_lambda) X(critic_lr) X(lr) X(weight_decay) X(batch_size)
+  X(acai_lambda) X(critic_lr) X(geometry) X(lr) X(weight_decay) X(batch_size)
 
 nlohmann::json pretext_config_to_json(const PretextConfig& cfg) {
   nlohmann::json j;
@@ -64,6 +69,8 @@ PretextConfig pretext_config_from_json(const nlohmann::json& j, PretextConfig c)
   if (j.contains(#f)) j.at(#f).get_to(c.f);
     RDC_PRETEXT_FIELDS(RDC_FROM)
 #undef RDC_FROM
+    // models saved before the geometry option clustered their (acai) embedding in Euclidean space
+    if (!j.contains("geometry")) c.geometry = "euclidean";
   } catch (const nlohmann::json::exception& e) {
     RDC_FAIL("pretext configuration: {}", e.what());
   }

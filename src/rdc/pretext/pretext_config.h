@@ -27,6 +27,10 @@ struct PretextConfig {
   // acai
   double acai_lambda = 0;               ///< critic term weight, >= 0; 0 = plain autoencoder (measured: docs/benchmarks.md)
   double critic_lr = 0;                 ///< critic's Adam lr; 0 = same as the pretext's default lr (1e-3)
+  /// Geometry of the clustering embedding (k-NN graph, neighbour centroids, proximity loss, k-means):
+  /// "cosine" (rows L2-normalised) | "euclidean" | "auto" (= cosine; measured: docs/benchmarks.md).
+  /// deepcluster-v2's embedding is always on the unit sphere (cosine).
+  std::string geometry = "auto";
   // optimisation
   double lr = 0;                        ///< 0 = pretext default
   double weight_decay = 1e-6;          ///< deepcluster-v2's weight decay (ACAI uses none)
