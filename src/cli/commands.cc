@@ -92,6 +92,13 @@ void add_phase2_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--consistency-width", q.consistency_width,
                  "consistency keeps j when it is among the previous round's ceil(width x k) neighbours of i")
       ->capture_default_str();
+  c->add_option("--proximity-loss", q.proximity_loss,
+                 "distance (pull each core point to its neighbour centroid) | contrastive (... and away from the "
+                 "other centroids in the batch)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"distance", "contrastive"}));
+  c->add_option("--proximity-temperature", q.temperature, "temperature of the contrastive proximity loss")
+      ->capture_default_str();
   c->add_option("--stop-tolerance", q.stop_tolerance, "stop when graph and core changes fall below")
       ->capture_default_str();
   c->add_flag("--allow-untrained-phase1", q.allow_without_phase1,

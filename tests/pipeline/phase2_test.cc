@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -84,6 +85,27 @@ TEST(Phase2, ProximityDistanceMatchesDefinition) {
   auto de = proximity_distance(e, c, false);
   EXPECT_NEAR(de[0].item<float>(), 2.f, 1e-6);
   EXPECT_NEAR(de[1].item<float>(), 1.f, 1e-6);
+}
+
+TEST(Phase2, ContrastiveProximityLossMatchesDefinition) {
+  // Two rows: e_0 points at c_0, e_1 at c_1 (orthogonal centroids); cosine logits are 1 and 0.
+  auto e = torch::tensor({{2.f, 0.f}, {0.f, 3.f}});
+  auto c = torch::tensor({{1.f, 0.f}, {0.f, 5.f}});
+  const double t = 0.5;
+  // cross-entropy of softmax([1, 0] / t) at its first entry, the same for both rows
+  const double expected = -std::log(std::exp(1.0 / t) / (std::exp(1.0 / t) + std::exp(0.0)));
+  EXPECT_NEAR(proximity_contrastive(e, c, t).item<double>(), expected, 1e-5);
+  // swapping the targets makes every row point at the wrong centroid: the loss grows
+  auto swapped = torch::stack({c[1], c[0]});
+  EXPECT_GT(proximity_contrastive(e, swapped, t).item<double>(), expected + 1.0);
+  // a single row has nothing to contrast with: the loss is 0, and finite
+  EXPECT_NEAR(proximity_contrastive(e.slice(0, 0, 1), c.slice(0, 0, 1), t).item<double>(), 0.0, 1e-6);
+  Phase2Params q;
+  q.proximity_loss = "triplet";
+  EXPECT_THROW(q.validate(), Error);
+  q.proximity_loss = "contrastive";
+  q.temperature = 0;
+  EXPECT_THROW(q.validate(), Error);
 }
 
 TEST(Phase2, TargetsFixedBetweenRefreshesAndChangeAfter) {

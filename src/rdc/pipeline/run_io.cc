@@ -57,6 +57,9 @@ void Phase2Params::validate() const {
             "phase2.round1_reference='{}' must be 'augmented' or 'none'", round1_reference);
   RDC_CHECK(consistency_width >= 1 && consistency_width <= 10,
             "phase2.consistency_width={} must be in [1, 10] (a multiple of k)", consistency_width);
+  RDC_CHECK(proximity_loss == "distance" || proximity_loss == "contrastive",
+            "phase2.proximity_loss='{}' must be 'distance' or 'contrastive'", proximity_loss);
+  RDC_CHECK(temperature > 0 && temperature <= 10, "phase2.temperature={} must be in (0, 10]", temperature);
   RDC_CHECK(lr >= 0, "phase2.lr={} must be >= 0 (0 = lr_fraction x phase-1 lr)", lr);
   RDC_CHECK(lr_fraction >= 0 && lr_fraction <= 10, "phase2.lr_fraction={} must be in [0, 10] (0 = auto)", lr_fraction);
   RDC_CHECK(stop_tolerance >= 0, "phase2.stop_tolerance={} must be >= 0", stop_tolerance);
@@ -107,6 +110,8 @@ json config_to_json(const RunConfig& c) {
                  {"consistency", q.consistency},
                  {"round1_reference", q.round1_reference},
                  {"consistency_width", q.consistency_width},
+                 {"proximity_loss", q.proximity_loss},
+                 {"temperature", q.temperature},
                  {"scale_losses", q.scale_losses},
                  {"stop_tolerance", q.stop_tolerance},
                  {"min_rounds", q.min_rounds},

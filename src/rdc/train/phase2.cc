@@ -56,6 +56,15 @@ torch::Tensor proximity_distance(const torch::Tensor& e, const torch::Tensor& c,
   return (e - c).pow(2).sum(1);
 }
 
+torch::Tensor proximity_contrastive(const torch::Tensor& e, const torch::Tensor& c, double temperature) {
+  namespace F = torch::nn::functional;
+  auto en = F::normalize(e, F::NormalizeFuncOptions().dim(1).eps(1e-12));
+  auto cn = F::normalize(c, F::NormalizeFuncOptions().dim(1).eps(1e-12));
+  auto logits = en.mm(cn.t()) / temperature;
+  auto target = torch::arange(e.size(0), torch::TensorOptions().dtype(torch::kInt64).device(e.device()));
+  return F::cross_entropy(logits, target);
+}
+
 RoundTargets phase2_refresh(Pretext& p, const torch::Tensor& all_x, Augmenter& aug, const Phase2Params& q,
                             int round, const KnnGraph* prev, const Context& ctx) {
   auto t0 = std::chrono::steady_clock::now();
@@ -202,6 +211,7 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
     double sum_inst = 0, sum_prox = 0;
     int64_t steps = 0, prox_steps = 0;
     const bool normalized = p.normalized();
+    const bool contrastive = q.proximity_loss == "contrastive";
     Trainer::LossFn loss = [&](const torch::Tensor& x, const torch::Tensor& idx) {
       torch::Tensor inst = p.instance_loss(x, idx, aug);
       const double inst_v = inst.item<double>();
@@ -214,7 +224,8 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
         if (mask.any().item<bool>()) {
           auto e = p.last_view_embedding().index({mask});
           auto c = rt.targets.index_select(0, idx.masked_select(mask));
-          auto prox = proximity_distance(e, c, normalized).mean();
+          auto prox = contrastive ? proximity_contrastive(e, c, q.temperature)
+                                  : proximity_distance(e, c, normalized).mean();
           const double prox_v = prox.item<double>();
           if (prox0 < 0) prox0 = std::max(prox_v, 1e-6);
           sum_prox += prox_v;

@@ -46,6 +46,10 @@ RoundTargets phase2_refresh(Pretext& p, const torch::Tensor& all_x, Augmenter& a
 /// Per-sample proximity distance d(e, c): 1 - cos (normalised) or squared Euclidean. (B) tensor.
 torch::Tensor proximity_distance(const torch::Tensor& e, const torch::Tensor& c, bool normalized);
 
+/// Contrastive proximity loss (scalar): row i of `e` (B, m) should be closer in cosine to its own centroid
+/// c_i than to the other rows of `c` (B, m): mean cross-entropy of softmax(cos(e_i, c_j) / temperature) at j = i.
+torch::Tensor proximity_contrastive(const torch::Tensor& e, const torch::Tensor& c, double temperature);
+
 /// Runs phase 2 on a trained phase-1 pretext; appends per-round stats to `out_dir/phase2_stats.jsonl`,
 /// checkpoints after each round as `phase2_last.pt`; resumes after the last completed round when asked.
 /// Returns the per-round statistics.

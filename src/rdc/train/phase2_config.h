@@ -18,6 +18,8 @@ struct Phase2Params {
   bool consistency = true;         ///< dual filter: consistency across rounds/views (ablation switch)
   std::string round1_reference = "none";  ///< round 1's consistency reference: "augmented" (graph of an augmented view) | "none" (mutual only; measured: the augmented graph keeps < 1 reliable neighbour per point)
   double consistency_width = 1.0;  ///< consistency reference: the previous round's ceil(width * k) nearest neighbours (1 = N_k, as the method is written)
+  std::string proximity_loss = "distance";  ///< "distance": mean d(f(a(x_i)), c_i) as the method is written | "contrastive": softmax of f(a(x_i)) against its own centroid vs the other core points' centroids in the batch (InfoNCE, cosine / temperature)
+  double temperature = 0.2;        ///< temperature of the contrastive proximity loss, in (0, 10]
   bool scale_losses = true;        ///< divide each loss term by its value measured at refresh
   double stop_tolerance = 0.05;    ///< stop early when graph change and core-fraction change are both below this
   int min_rounds = 3;              ///< never stop before this many rounds
