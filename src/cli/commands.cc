@@ -78,7 +78,7 @@ void add_phase2_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--rounds", q.rounds, "phase-2 refresh rounds")->capture_default_str();
   c->add_option("--round-epochs", q.epochs_per_round, "training epochs per phase-2 round")->capture_default_str();
   c->add_option("--round-lr", q.lr, "phase-2 learning rate (0 = --round-lr-fraction x phase-1 lr)");
-  c->add_option("--round-lr-fraction", q.lr_fraction, "phase-2 lr as a fraction of phase 1's (0 = auto: 1 for acai, 0.1 for deepcluster-v2)")->capture_default_str();
+  c->add_option("--round-lr-fraction", q.lr_fraction, "phase-2 lr as a fraction of phase 1's (0 = auto: acai 0.3 cosine / 1 euclidean, deepcluster-v2 0.1)")->capture_default_str();
   c->add_option("--knn", q.knn, "k of the k-NN graph")->capture_default_str();
   c->add_option("--s-start", q.s_start, "core threshold in round 1")->capture_default_str();
   c->add_option("--s-end", q.s_end, "core threshold in the last round")->capture_default_str();

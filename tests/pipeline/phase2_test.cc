@@ -67,11 +67,13 @@ TEST(Phase2, SchedulesRelaxAndDecayLinearly) {
 TEST(Phase2, LrFractionAutoDependsOnThePretext) {
   Phase2Params q;
   EXPECT_EQ(q.lr_fraction, 0.0);  // auto
-  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai"), 1.0);
-  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2"), 0.1);
-  q.lr_fraction = 0.3;  // an explicit value wins
-  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai"), 0.3);
-  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2"), 0.3);
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai", true), 0.3);  // cosine geometry
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai", false), 1.0);  // Euclidean geometry
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2", true), 0.1);
+  q.lr_fraction = 0.5;  // an explicit value wins
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai", true), 0.5);
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "acai", false), 0.5);
+  EXPECT_DOUBLE_EQ(phase2_lr_fraction(q, "deepcluster-v2", true), 0.5);
   q.lr_fraction = -1;
   EXPECT_THROW(q.validate(), Error);
 }

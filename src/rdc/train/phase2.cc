@@ -45,9 +45,10 @@ torch::Tensor embed_augmented(Pretext& p, const torch::Tensor& all_x, Augmenter&
 double phase2_threshold(const Phase2Params& q, int round) { return lerp_round(q.s_start, q.s_end, round, q.rounds); }
 double phase2_weight(const Phase2Params& q, int round) { return lerp_round(q.w_start, q.w_end, round, q.rounds); }
 
-double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext) {
+double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext, bool normalized) {
   if (q.lr_fraction > 0) return q.lr_fraction;
-  return pretext == "acai" ? 1.0 : 0.1;
+  if (pretext != "acai") return 0.1;
+  return normalized ? 0.3 : 1.0;
 }
 
 torch::Tensor proximity_distance(const torch::Tensor& e, const torch::Tensor& c, bool normalized) {
@@ -160,7 +161,7 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
   tc.tag = "phase2";
   tc.out_dir = out_dir;
   tc.batch_size = std::min<int64_t>(batch_size, std::max<int64_t>(2, n));
-  tc.lr = q.lr > 0 ? q.lr : phase2_lr_fraction(q, p.name()) * lr;
+  tc.lr = q.lr > 0 ? q.lr : phase2_lr_fraction(q, p.name(), p.normalized()) * lr;
   tc.schedule = "constant";
   tc.warmup_epochs = 0;
   tc.epochs = static_cast<int>(std::ceil(q.epochs_per_round * q.rounds)) + q.rounds;

@@ -34,9 +34,10 @@ struct RoundTargets {
 /// Threshold s_r and weight w_r of round r (1-based) of R: linear schedules.
 double phase2_threshold(const Phase2Params& q, int round);
 double phase2_weight(const Phase2Params& q, int round);
-/// Phase-2 lr as a fraction of phase 1's: --round-lr-fraction, or when 0 (auto) 1.0 for acai
-/// (constant Adam lr) and 0.1 for deepcluster-v2 (whose cosine schedule ends near 0).
-double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext);
+/// Phase-2 lr as a fraction of phase 1's: --round-lr-fraction, or when 0 (auto) 0.3 for acai in the
+/// cosine geometry, 1.0 for acai in the Euclidean one (constant Adam lr; both measured, docs/benchmarks.md)
+/// and 0.1 for deepcluster-v2 (whose cosine schedule ends near 0).
+double phase2_lr_fraction(const Phase2Params& q, const std::string& pretext, bool normalized);
 
 /// Refresh step (steps 1-5 of phase 2). `prev` is the previous round's `reference` (null in round 1);
 /// it may hold more than k neighbours per row (--consistency-width).

@@ -26,7 +26,7 @@ struct Phase2Params {
   double min_core_fraction = 0.01; ///< below this the threshold is relaxed for the round (never crashes)
   bool allow_without_phase1 = false;  ///< C08: phase 2 refuses to start on an untrained encoder unless set
   double lr = 0;                   ///< 0 = lr_fraction x the phase-1 learning rate
-  double lr_fraction = 0;          ///< phase-2 lr as a fraction of phase 1's; 0 = auto: 1.0 for acai (constant Adam lr; measured: beats 0.1 on Fashion-MNIST and USPS, docs/benchmarks.md), 0.1 for deepcluster-v2 (its cosine schedule ends near 0)
+  double lr_fraction = 0;          ///< phase-2 lr as a fraction of phase 1's; 0 = auto: for acai 0.3 in the cosine geometry, 1.0 in the Euclidean one (constant Adam lr; measured, docs/benchmarks.md), 0.1 for deepcluster-v2 (its cosine schedule ends near 0)
   void validate() const;
 };
 
