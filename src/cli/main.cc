@@ -2,13 +2,31 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "rdc/core/error.h"
 
+namespace {
+
+// OpenMP (libgomp, used by libtorch, faiss and OpenBLAS) reads OMP_WAIT_POLICY once, when it loads,
+// before main. Its default spins idle threads, which made training steps up to 10x slower when another
+// process shared the cores (docs/method.md, lesson 7). Unless the user chose a policy, rdc re-executes
+// itself once with OMP_WAIT_POLICY=PASSIVE; if that fails it simply goes on.
+void default_omp_wait_policy(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return;
+  execv("/proc/self/exe", argv);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  default_omp_wait_policy(argv);
   CLI::App app{"rdc: deep clustering by self-supervision (R-DC)"};
   app.require_subcommand(1);
   app.fallthrough(true);  // global options (-q, --log-level) are accepted after the command too

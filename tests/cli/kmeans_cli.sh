@@ -47,4 +47,18 @@ if "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 1000 --out "$T/km3" 
   fail "k > n accepted"
 fi
 grep -q "1000" "$T/err.txt" || fail "error does not name k: $(cat "$T/err.txt")"
+[ ! -e "$T/km3" ] || fail "a failed kmeans run left its output folder behind"
+if "$RDC" -q kmeans "$T/missing.csv" --out "$T/km4" 2> /dev/null; then fail "a missing file was accepted"; fi
+[ ! -e "$T/km4" ] || fail "kmeans on a missing file left its output folder behind"
+
+# OpenMP's wait policy defaults to PASSIVE (rdc re-executes itself once), and a user's choice is kept
+env -u OMP_WAIT_POLICY "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$T/km5" --restarts 50 &
+pid=$!
+for _ in $(seq 50); do
+  policy=$(tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep '^OMP_WAIT_POLICY=' || true)
+  [ -n "$policy" ] && break
+  sleep 0.1
+done
+wait "$pid" || fail "kmeans with the default wait policy failed"
+[ "$policy" = "OMP_WAIT_POLICY=PASSIVE" ] || fail "OMP_WAIT_POLICY in the running process: '$policy', expected PASSIVE"
 echo "kmeans_cli: all checks passed"

@@ -271,14 +271,16 @@ void run_kmeans(const RunConfig& cfg_in) {
   cfg.validate();
   auto t0 = std::chrono::steady_clock::now();
   apply_threads_omp(cfg.ctx);
-  make_dirs(cfg.out_dir);
+  // the run folder is created only once the input has loaded and k-means has run: a failed call
+  // (missing file, NaN, K > N) leaves nothing behind
   ProtocolSplit ps = load_for_run(cfg);
   const Dataset& scored = scored_rows(ps, cfg.protocol);
   const int64_t k = resolve_clusters(cfg, scored);
   cfg.clusters = k;
-  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   const int64_t d = ps.fit.sample_size();
   KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, cfg.kmeans.spherical, cfg);
+  make_dirs(cfg.out_dir);
+  write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   std::vector<int64_t> pred =
       (cfg.protocol == Protocol::kAll) ? km.assignments
                                        : kmeans_predict(scored.x.data(), scored.n(), d, km.centroids,
