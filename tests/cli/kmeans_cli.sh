@@ -52,13 +52,21 @@ if "$RDC" -q kmeans "$T/missing.csv" --out "$T/km4" 2> /dev/null; then fail "a m
 [ ! -e "$T/km4" ] || fail "kmeans on a missing file left its output folder behind"
 
 # OpenMP's wait policy defaults to PASSIVE (rdc re-executes itself once), and a user's choice is kept
-env -u OMP_WAIT_POLICY "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$T/km5" --restarts 50 &
-pid=$!
-for _ in $(seq 50); do
-  policy=$(tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep '^OMP_WAIT_POLICY=' || true)
-  [ -n "$policy" ] && break
-  sleep 0.1
-done
-wait "$pid" || fail "kmeans with the default wait policy failed"
+# running_policy OUT [ENV...]: the OMP_WAIT_POLICY seen in a running `rdc kmeans` started under `env ENV...`
+running_policy() {
+  local out=$1; shift
+  env "$@" "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$out" --restarts 50 &
+  local pid=$! policy=""
+  for _ in $(seq 50); do
+    policy=$(tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep '^OMP_WAIT_POLICY=' || true)
+    [ -n "$policy" ] && break
+    sleep 0.1
+  done
+  wait "$pid" || fail "kmeans under env $* failed"
+  echo "$policy"
+}
+policy=$(running_policy "$T/km5" -u OMP_WAIT_POLICY)
 [ "$policy" = "OMP_WAIT_POLICY=PASSIVE" ] || fail "OMP_WAIT_POLICY in the running process: '$policy', expected PASSIVE"
+policy=$(running_policy "$T/km6" OMP_WAIT_POLICY=ACTIVE)
+[ "$policy" = "OMP_WAIT_POLICY=ACTIVE" ] || fail "the user's OMP_WAIT_POLICY was not kept: '$policy'"
 echo "kmeans_cli: all checks passed"
