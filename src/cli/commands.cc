@@ -60,6 +60,13 @@ void add_phase1_options(CLI::App* c, RunConfig& cfg) {
   c->add_option("--small-crops", p.small_crops, "DCv2 small crops per sample")->capture_default_str();
   c->add_option("--acai-lambda", p.acai_lambda, "ACAI critic-term weight (0 = plain autoencoder)")
       ->capture_default_str();
+  c->add_option("--acai-invariance", p.acai_invariance,
+                "ACAI: weight of 1 - cos between the codes of two augmented views (0 = one view)")
+      ->capture_default_str();
+  c->add_option("--acai-target", p.acai_target,
+                "ACAI: the decoder reconstructs the augmented view it was given (view) or the clean sample (clean)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"view", "clean"}));
   c->add_option("--geometry", p.geometry,
                  "embedding geometry for the k-NN graph, centroids and k-means: auto (= cosine) | cosine | euclidean")
       ->capture_default_str()

@@ -232,6 +232,44 @@ TEST(Acai, GeometryChoosesTheClusteringSpace) {
   EXPECT_EQ(pretext_config_from_json(j).geometry, "cosine");
 }
 
+// --acai-invariance adds w * mean(1 - cos) between the codes of two augmented views; --acai-target
+// clean reconstructs the un-augmented sample. Without augmentation both are no-ops (the two views
+// and the two targets coincide); with it they change the loss by what they define.
+TEST(Acai, InvarianceTermAndCleanTarget) {
+  auto ctx = cpu_ctx();
+  auto x = torch::rand({16, 1, 16, 16});
+  auto idx = torch::arange(16);
+  auto loss_of = [&](const std::string& augment, double inv, const std::string& target) {
+    auto c = test::tiny_acai({1, 16, 16});
+    c.encoder = "mlp";
+    c.augment = augment;
+    c.acai_invariance = inv;
+    c.acai_target = target;
+    auto p = make_pretext(c, 16, ctx);  // same seed: same weights and the same first view
+    p->set_train(true);
+    p->begin_epoch(x, 0);
+    return p->instance_loss(x, idx, p->augmenter()).item<double>();
+  };
+  const double base_none = loss_of("none", 0, "view");
+  EXPECT_NEAR(loss_of("none", 0.5, "view"), base_none, 1e-6);   // identical views: 1 - cos = 0
+  EXPECT_NEAR(loss_of("none", 0, "clean"), base_none, 1e-7);   // view == clean sample
+  const double base = loss_of("weak", 0, "view");
+  const double extra = loss_of("weak", 0.5, "view") - base;
+  EXPECT_GT(extra, 1e-6);        // two different views give different codes
+  EXPECT_LE(extra, 0.5 * 2.0);   // 1 - cos <= 2
+  EXPECT_GT(std::abs(loss_of("weak", 0, "clean") - base), 1e-7);
+  auto c = test::tiny_acai({1, 16, 16});
+  c.acai_invariance = -0.1;
+  EXPECT_THROW(c.validate(), Error);
+  c.acai_invariance = 0.1;
+  c.acai_target = "noisy";
+  EXPECT_THROW(c.validate(), Error);
+  c.acai_target = "clean";
+  PretextConfig back = pretext_config_from_json(pretext_config_to_json(c));
+  EXPECT_EQ(back.acai_target, "clean");
+  EXPECT_DOUBLE_EQ(back.acai_invariance, 0.1);
+}
+
 // lambda weighs the critic term: 0 is a plain autoencoder (loss == reconstruction, critic untouched);
 // lambda > 0 adds a positive critic term and trains the critic.
 TEST(Acai, LambdaWeighsTheCriticTerm) {

@@ -23,6 +23,7 @@ Acai::Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) : cf
   m_ = cfg_.embed_dim > 0 ? cfg_.embed_dim : 10;
   if (cfg_.geometry == "auto") cfg_.geometry = "cosine";
   cosine_ = cfg_.geometry == "cosine";
+  clean_target_ = cfg_.acai_target == "clean";
   EncoderConfig ec;
   ec.name = cfg_.encoder;
   ec.input_shape = cfg_.input_shape;
@@ -38,9 +39,11 @@ Acai::Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) : cf
   critic_opt_ = std::make_unique<torch::optim::Adam>(critic_->parameters(), torch::optim::AdamOptions(lr));
   aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment == "auto" ? "weak" : cfg_.augment),
                                      cfg_.input_shape, derive_seed(ctx.seed, "augment"));
-  spdlog::info("acai: encoder {} -> m={} ({} parameters in encoder+decoder, {} in critic), lambda={}, {} geometry",
+  spdlog::info("acai: encoder {} -> m={} ({} parameters in encoder+decoder, {} in critic), lambda={}, "
+               "invariance={}, reconstructs the {}, {} geometry",
                enc_->kind(), m_, count_parameters(*enc_) + count_parameters(*dec_), count_parameters(*critic_),
-               cfg_.acai_lambda, cfg_.geometry);
+               cfg_.acai_lambda, cfg_.acai_invariance, clean_target_ ? "clean sample" : "augmented view",
+               cfg_.geometry);
 }
 
 Acai::~Acai() = default;
@@ -67,9 +70,14 @@ torch::Tensor Acai::instance_loss(const torch::Tensor& x, const torch::Tensor& i
   auto xa = aug.view(x);
   auto z = enc_->forward(xa);
   auto xr = dec_->forward(z);
-  auto recon = F::mse_loss(xr, xa);
+  auto recon = F::mse_loss(xr, clean_target_ ? x : xa);
 
   auto loss = recon;
+  if (cfg_.acai_invariance > 0) {  // a second view of the batch; its code should match the first's
+    auto zb = enc_->forward(aug.view(x));
+    auto inv = (1 - F::cosine_similarity(z, zb, F::CosineSimilarityFuncOptions().dim(1).eps(1e-8))).mean();
+    loss = loss + cfg_.acai_invariance * inv;
+  }
   double critic_value = 0;
   if (cfg_.acai_lambda > 0) {  // lambda = 0 is a plain autoencoder: no critic work at all
     std::vector<int64_t> bshape(static_cast<size_t>(x.dim()), 1);

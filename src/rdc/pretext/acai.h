@@ -47,6 +47,7 @@ class Acai : public Pretext {
   PretextConfig cfg_;
   int64_t m_;
   bool cosine_;
+  bool clean_target_ = false;  ///< reconstruct the un-augmented sample (acai_target = "clean")
   bool training_ = true;
   EncoderPtr enc_, critic_;
   DecoderPtr dec_;

@@ -38,6 +38,10 @@ void PretextConfig::validate() const {
   RDC_CHECK(std::isfinite(temperature) && temperature > 0, "temperature={} must be > 0", temperature);
   RDC_CHECK(small_crops >= 0 && small_crops <= 16, "small_crops={} must be in [0, 16]", small_crops);
   RDC_CHECK(std::isfinite(acai_lambda) && acai_lambda >= 0, "acai_lambda={} must be >= 0", acai_lambda);
+  RDC_CHECK(std::isfinite(acai_invariance) && acai_invariance >= 0, "acai_invariance={} must be >= 0",
+            acai_invariance);
+  RDC_CHECK(acai_target == "view" || acai_target == "clean", "acai_target='{}' is unknown; allowed: view, clean",
+            acai_target);
   RDC_CHECK(std::isfinite(critic_lr) && critic_lr >= 0, "critic_lr={} must be >= 0 (0 = default)", critic_lr);
   RDC_CHECK(geometry == "auto" || geometry == "cosine" || geometry == "euclidean",
             "geometry='{}' is unknown; allowed: auto, cosine, euclidean", geometry);
@@ -52,7 +56,7 @@ void PretextConfig::validate() const {
 #define RDC_PRETEXT_FIELDS(X)                                                                      \
   X(name) X(encoder) X(input_shape) X(embed_dim) X(encoder_width) X(mlp_hidden) X(augment) X(heads) X(prototypes)   \
   X(min_points_per_prototype) X(kmeans_iters) X(proj_hidden) X(temperature) X(small_crops)          \
-  X(acai_lambda) X(critic_lr) X(geometry) X(lr) X(weight_decay) X(batch_size)
+  X(acai_lambda) X(acai_invariance) X(acai_target) X(critic_lr) X(geometry) X(lr) X(weight_decay) X(batch_size)
 
 nlohmann::json pretext_config_to_json(const PretextConfig& cfg) {
   nlohmann::json j;

@@ -27,6 +27,12 @@ struct PretextConfig {
   // acai
   double acai_lambda = 0;               ///< critic term weight, >= 0; 0 = plain autoencoder (measured: docs/benchmarks.md)
   double critic_lr = 0;                 ///< critic's Adam lr; 0 = same as the pretext's default lr (1e-3)
+  /// Weight of an augmentation-invariance term, mean(1 - cos(f(a(x)), f(a'(x)))) over a second
+  /// augmented view of each batch (0 = off: one view, reconstruction only).
+  double acai_invariance = 0;
+  /// What the decoder reconstructs: "view" (the augmented input it was given) | "clean" (the
+  /// un-augmented sample: a denoising autoencoder, whose code must discard the augmentation).
+  std::string acai_target = "view";
   /// Geometry of the clustering embedding (k-NN graph, neighbour centroids, proximity loss, k-means):
   /// "cosine" (rows L2-normalised) | "euclidean" | "auto" (= cosine; measured: docs/benchmarks.md).
   /// deepcluster-v2's embedding is always on the unit sphere (cosine).
