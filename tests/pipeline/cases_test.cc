@@ -9,6 +9,7 @@
 
 #include "../nn/nn_test_util.h"
 #include "rdc/core/fs.h"
+#include "rdc/core/npy.h"
 #include <fmt/format.h>
 #include "rdc/pipeline/pipeline.h"
 
@@ -85,6 +86,18 @@ TEST(Cases, C06_SmallLowDimensionalVectorsDoNotCollapse) {
   run_train(cfg);
   auto cfg_out = read_json(join_path(cfg.out_dir, "config.json"));
   EXPECT_EQ(cfg_out["pretext"]["name"].get<std::string>(), "acai");
+  // the record says what every "auto" became: MLP for vectors, the embedding's real width, and the
+  // documented auto phase-2 lr for acai in the cosine geometry (0.3 x the phase-1 lr)
+  EXPECT_EQ(cfg_out["pretext"]["encoder"].get<std::string>(), "auto");  // as given: what --resume compares
+  for (const char* lib : {"rdc", "libtorch", "faiss"})
+    EXPECT_FALSE(cfg_out["versions"][lib].get<std::string>().empty()) << lib;
+  const auto& r = cfg_out["resolved"];
+  EXPECT_EQ(r["encoder"].get<std::string>(), "mlp");
+  EXPECT_EQ(r["geometry"].get<std::string>(), "cosine");
+  EXPECT_EQ(r["clusters"].get<int64_t>(), 3);
+  EXPECT_EQ(r["embed_dim"].get<int64_t>(), read_npy(join_path(cfg.out_dir, "embedding.npy")).shape.at(1));
+  EXPECT_GT(r["phase1_lr"].get<double>(), 0.0);
+  EXPECT_NEAR(r["phase2_lr"].get<double>(), 0.3 * r["phase1_lr"].get<double>(), 1e-12);
   auto m = read_json(join_path(cfg.out_dir, "metrics.json"));
   auto sizes = m["final"]["cluster_sizes"].get<std::vector<int64_t>>();
   ASSERT_EQ(sizes.size(), 3u);

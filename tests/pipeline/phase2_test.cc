@@ -267,6 +267,10 @@ TEST(Pipeline, EndToEndOnBreastMnistThenPredictAndResume) {
                         "assignments.npy", "assignments.csv", "phase1_stats.jsonl", "phase2_stats.jsonl",
                         "checkpoints/final_last.pt", "checkpoints/phase1_last.pt", "checkpoints/phase2_last.pt"})
     EXPECT_TRUE(file_exists(join_path(dir, f))) << f;
+  auto resolved = read_json(join_path(dir, "config.json"))["resolved"];
+  EXPECT_EQ(resolved["encoder"].get<std::string>(), "conv");
+  EXPECT_EQ(resolved["embed_dim"].get<int64_t>(), 16);
+  EXPECT_NEAR(resolved["phase2_lr"].get<double>(), 0.1 * resolved["phase1_lr"].get<double>(), 1e-12);  // dcv2 auto
   auto m = read_json(join_path(dir, "metrics.json"));
   EXPECT_EQ(m["n"].get<int64_t>(), 780);
   EXPECT_EQ(m["protocol"].get<std::string>(), "all");

@@ -90,7 +90,30 @@ void prepare_run_config(RunConfig& cfg, const Dataset& fit) {
 struct Phase1Result {
   std::unique_ptr<Pretext> pretext;
   int epochs_trained = 0;
+  std::string optimizer;  ///< as the trainer resolved it
+  double lr = 0;          ///< the phase-1 base learning rate actually used
 };
+
+/// Rewrites RUN/config.json with a "resolved" block: what every "auto" or 0 setting became
+/// (encoder, embedding size, geometry, learning rates, K), so a reader needs neither the log nor a
+/// checkpoint. The top-level settings stay as given, which is what --resume compares.
+void write_resolved_config(const RunConfig& cfg, const Phase1Result& p1) {
+  const Pretext& p = *p1.pretext;
+  json j = config_to_json(cfg);
+  json r = {{"pretext", cfg.pretext.name},
+            {"encoder", resolve_encoder_name(cfg.pretext.encoder, cfg.pretext.input_shape)},
+            {"embed_dim", p.embed_dim()},
+            {"geometry", p.normalized() ? "cosine" : "euclidean"},
+            {"phase1_epochs", cfg.phase1.epochs},
+            {"phase1_optimizer", p1.optimizer},
+            {"phase1_lr", p1.lr},
+            {"clusters", cfg.clusters}};
+  if (cfg.phase2.enabled)
+    r["phase2_lr"] = cfg.phase2.lr > 0 ? cfg.phase2.lr
+                                       : phase2_lr_fraction(cfg.phase2, p.name(), p.normalized()) * p1.lr;
+  j["resolved"] = std::move(r);
+  write_json_file(join_path(cfg.out_dir, "config.json"), j);
+}
 
 Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fit) {
   cfg.pretext.batch_size = cfg.phase1.batch_size;
@@ -106,6 +129,9 @@ Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fi
   tc.resume = cfg.resume;
   tc.run_config = config_to_json(cfg);
   Trainer tr(*r.pretext, tc, cfg.ctx);
+  r.optimizer = tr.optimizer_name();
+  r.lr = tr.base_lr();
+  write_resolved_config(cfg, r);
   spdlog::info("phase 1: {} pretext, {} epochs, batch {}, optimiser {} lr {:.2g}", r.pretext->name(), tc.epochs,
                tc.batch_size, tr.optimizer_name(), tr.base_lr());
   auto hist = tc.epochs > 0 ? tr.fit(x_fit) : std::vector<EpochStats>{};
