@@ -28,7 +28,15 @@ std::map<CLI::App*, std::function<int()>>& actions() {
 // Options shared by every command that computes something.
 void add_context_options(CLI::App* c, Context& ctx) {
   c->add_option("--threads", ctx.threads, "threads for torch/faiss/OpenMP (0 = all cores)")->capture_default_str();
-  c->add_option("--seed", ctx.seed, "seed for torch, faiss and every RNG")->capture_default_str();
+  c->add_option("--seed", ctx.seed, "seed for torch, faiss and every RNG (>= 0)")
+      ->check(CLI::Validator(  // a uint64: -1 would otherwise wrap to 2^64 - 1
+          [](std::string& v) {
+            return v.find_first_not_of("0123456789") == std::string::npos && !v.empty()
+                       ? std::string()
+                       : "must be a non-negative integer, got '" + v + "'";
+          },
+          ""))
+      ->capture_default_str();
   c->add_option("--device", ctx.device, "cpu | cuda | cuda:N")->capture_default_str();
 }
 

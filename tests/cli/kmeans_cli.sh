@@ -49,6 +49,10 @@ fi
 grep -q "1000" "$T/err.txt" || fail "error does not name k: $(cat "$T/err.txt")"
 [ ! -e "$T/km3" ] || fail "a failed kmeans run left its output folder behind"
 if "$RDC" -q kmeans "$T/missing.csv" --out "$T/km4" 2> /dev/null; then fail "a missing file was accepted"; fi
+if "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --seed -1 --out "$T/km5" 2> "$T/err5.txt"; then
+  fail "--seed -1 was accepted (it would wrap to 2^64 - 1)"
+fi
+grep -q -- "--seed" "$T/err5.txt" || fail "the --seed error does not name the option: $(cat "$T/err5.txt")"
 [ ! -e "$T/km4" ] || fail "kmeans on a missing file left its output folder behind"
 
 # OpenMP's wait policy defaults to PASSIVE (rdc re-executes itself once), and a user's choice is kept
