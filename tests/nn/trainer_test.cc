@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "nn_test_util.h"
 #include "rdc/augment/augment.h"
 #include "rdc/core/fs.h"
@@ -233,6 +236,31 @@ TEST(Trainer, C13_CollapseDetectorFiresOnConstantData) {
   }
   EXPECT_EQ(kind, "collapse");
   EXPECT_NE(msg.find("no spread"), std::string::npos) << msg;
+}
+
+// Partial collapse (spread below weak_spread, above the fatal threshold) is said once, as a warning,
+// not once per epoch: a threshold above any real spread makes every epoch from the third qualify.
+TEST(Trainer, PartialCollapseWarningIsGivenOnce) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  spdlog::set_level(spdlog::level::info);
+  torch::manual_seed(3);
+  auto x = torch::rand({48, 6});
+  auto ctx = cpu_ctx();
+  auto p = make_pretext(test::tiny_acai({6}), x.size(0), ctx);
+  auto tc = tiny_train("", 5);
+  tc.weak_spread = 1e9;
+  Trainer t(*p, tc, ctx);
+  t.fit(x);
+  spdlog::set_default_logger(previous);
+  const std::string text = log.str();
+  size_t count = 0;
+  for (size_t at = text.find("nearly collapsed"); at != std::string::npos; at = text.find("nearly collapsed", at + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << text;
+  EXPECT_NE(text.find("epoch 3: the embeddings are nearly collapsed"), std::string::npos) << text;
 }
 
 TEST(Trainer, C14_NanGuardStopsAndKeepsLastGoodCheckpoint) {

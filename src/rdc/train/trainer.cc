@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <utility>
 
 #include "rdc/augment/augment.h"
 #include "rdc/core/fs.h"
@@ -218,10 +219,11 @@ void Trainer::check_collapse(const EpochStats& s) const {
   // Partial collapse: not fatal, but the clusters will be poor (measured: acai on MNIST settles at a
   // relative spread of 0.03-0.04 and its phase-1 k-means ACC is 0.24, below raw pixels).
   if (rel >= 0 && rel < cfg_.weak_spread && s.epoch + 1 >= 3)
-    spdlog::warn("{}: epoch {}: the embeddings are nearly collapsed (relative spread {:.3g} < {:.3g}); clusters "
-                 "from this model will be poor. Try another pretext (--pretext deepcluster-v2 or acai), a smaller "
-                 "--lr, or check the data's value range",
-                 cfg_.tag, s.epoch + 1, rel, cfg_.weak_spread);
+    spdlog::log(std::exchange(warned_weak_spread_, true) ? spdlog::level::debug : spdlog::level::warn,
+                "{}: epoch {}: the embeddings are nearly collapsed (relative spread {:.3g} < {:.3g}); clusters "
+                "from this model will be poor. Try another pretext (--pretext deepcluster-v2 or acai), a smaller "
+                "--lr, or check the data's value range",
+                cfg_.tag, s.epoch + 1, rel, cfg_.weak_spread);
   const double nonempty = s.get("proto_nonempty", -1), protos = s.get("prototypes", 0);
   if (nonempty >= 0 && nonempty <= 1 && protos > 1 && n_ > 1)
     throw TrainingDiverged(

@@ -102,6 +102,7 @@ class Trainer {
   std::vector<EpochStats> history_;
   StepHook hook_;
   int64_t n_ = 0;  // rows of the data being trained
+  mutable bool warned_weak_spread_ = false;  // the partial-collapse warning is given once; later epochs log at debug level
   std::unique_ptr<Partial> resume_partial_;
   int resume_epoch_ = 0;
 };
