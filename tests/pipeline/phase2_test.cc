@@ -314,6 +314,23 @@ TEST(Pipeline, EndToEndOnBreastMnistThenPredictAndResume) {
   cfg.resume = true;
   run_train(cfg);
   EXPECT_EQ(read_npy(join_path(dir, "assignments.npy")).to_int64("a"), assign);
+
+  // a corrupt final model: predict says how to rebuild it, and --resume does rebuild it
+  const std::string final_pt = join_path(dir, "checkpoints/final_last.pt");
+  {
+    std::fstream f(final_pt, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    f.write("garbage", 7);
+  }
+  try {
+    run_predict(dir, cfg.data, join_path(dir, "pred2"), "", cfg.ctx);
+    ADD_FAILURE() << "predict accepted a corrupt final model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+  }
+  run_train(cfg);
+  run_predict(dir, cfg.data, join_path(dir, "pred2"), "", cfg.ctx);
+  EXPECT_EQ(read_npy(join_path(dir, "pred2.npy")).to_int64("p"), assign);
 }
 
 TEST(Pipeline, C17_SameSeedSameAssignments) {

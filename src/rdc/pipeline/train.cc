@@ -330,7 +330,15 @@ LoadedRun load_run(const std::string& run_dir, const std::string& data, const st
   LoadedRun r;
   r.checkpoint = checkpoint.empty() ? default_checkpoint(run_dir) : checkpoint;
   json meta;
-  r.pretext = load_pretext(r.checkpoint, ctx, &meta);
+  try {
+    r.pretext = load_pretext(r.checkpoint, ctx, &meta);
+  } catch (const Error& e) {
+    if (r.checkpoint.find("final_") == std::string::npos) throw;
+    RDC_FAIL("{}. The final model can be rebuilt from the run's phase-2 checkpoint: run the same `rdc train` "
+             "command again with --resume (it skips the finished phases and redoes the final k-means), or name "
+             "another checkpoint with --checkpoint",
+             e.what());
+  }
   spdlog::info("model: {} ({} pretext{})", r.checkpoint, r.pretext->name(),
                meta.contains("epoch") ? fmt::format(", epoch {}", meta["epoch"].dump()) : std::string());
   RunConfig rc = config_from_json(read_json_file(join_path(run_dir, "config.json")));
