@@ -164,7 +164,9 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
   tc.lr = q.lr > 0 ? q.lr : phase2_lr_fraction(q, p.name(), p.normalized()) * lr;
   tc.schedule = "constant";
   tc.warmup_epochs = 0;
-  tc.epochs = static_cast<int>(std::ceil(q.epochs_per_round * q.rounds)) + q.rounds;
+  // epoch indices phase 2 uses: per round `whole` full epochs plus one partial one (progress and ETA
+  // count these; an early stop only makes the ETA an upper bound)
+  tc.epochs = q.rounds * (whole + (frac > 1e-9 ? 1 : 0));
   tc.resume = false;
   Trainer tr(p, tc, ctx);
 
