@@ -333,6 +333,39 @@ TEST(Pipeline, EndToEndOnBreastMnistThenPredictAndResume) {
   EXPECT_EQ(read_npy(join_path(dir, "pred2.npy")).to_int64("p"), assign);
 }
 
+namespace {
+std::vector<int> stats_rounds(const std::string& dir) {
+  std::ifstream st(join_path(dir, "phase2_stats.jsonl"));
+  std::vector<int> rounds;
+  for (std::string line; std::getline(st, line);) rounds.push_back(nlohmann::json::parse(line)["round"].get<int>());
+  return rounds;
+}
+}  // namespace
+
+// --resume with a larger --rounds runs the extra rounds; with a larger --epochs, phase 2 is redone on
+// the extended phase-1 model (it used to keep the old phase-2 model and the old result).
+TEST(Pipeline, ResumeWithMoreRoundsOrEpochsRedoesWhatDependsOnThem) {
+  const std::string dir = test::temp_dir("extend");
+  RunConfig cfg = tiny_run(dir);
+  cfg.phase1.epochs = 1;
+  cfg.phase2.rounds = 2;
+  cfg.phase2.min_rounds = 10;  // no early stop: the rounds asked for are the rounds run
+  cfg.raw_kmeans_baseline = false;
+  run_train(cfg);
+  EXPECT_EQ(stats_rounds(dir), (std::vector<int>{1, 2}));
+  cfg.resume = true;
+  cfg.phase2.rounds = 3;
+  run_train(cfg);
+  EXPECT_EQ(stats_rounds(dir), (std::vector<int>{1, 2, 3}));
+  const auto emb_before = read_npy(join_path(dir, "embedding.npy")).to_float();
+  const auto p1_before = read_npy(join_path(dir, "embedding_phase1.npy")).to_float();
+  cfg.phase1.epochs = 2;
+  run_train(cfg);
+  EXPECT_NE(read_npy(join_path(dir, "embedding_phase1.npy")).to_float(), p1_before);  // phase 1 went on
+  EXPECT_EQ(stats_rounds(dir), (std::vector<int>{1, 2, 3}));                          // phase 2 ran again
+  EXPECT_NE(read_npy(join_path(dir, "embedding.npy")).to_float(), emb_before);
+}
+
 TEST(Pipeline, C17_SameSeedSameAssignments) {
   RunConfig a = tiny_run(test::temp_dir("c17a"));
   RunConfig b = tiny_run(test::temp_dir("c17b"));

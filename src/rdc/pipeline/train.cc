@@ -89,7 +89,7 @@ void prepare_run_config(RunConfig& cfg, const Dataset& fit) {
 
 struct Phase1Result {
   std::unique_ptr<Pretext> pretext;
-  int epochs_trained = 0;
+  int epochs_trained = 0;  ///< epochs trained by this call (a resumed run's earlier epochs not counted)
   std::string optimizer;  ///< as the trainer resolved it
   double lr = 0;          ///< the phase-1 base learning rate actually used
 };
@@ -134,8 +134,8 @@ Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fi
   write_resolved_config(cfg, r);
   spdlog::info("phase 1: {} pretext, {} epochs, batch {}, optimiser {} lr {:.2g}", r.pretext->name(), tc.epochs,
                tc.batch_size, tr.optimizer_name(), tr.base_lr());
-  auto hist = tc.epochs > 0 ? tr.fit(x_fit) : std::vector<EpochStats>{};
-  r.epochs_trained = static_cast<int>(hist.size());
+  if (tc.epochs > 0) tr.fit(x_fit);
+  r.epochs_trained = tr.epochs_this_call();
   return r;
 }
 
@@ -254,7 +254,15 @@ void run_train(const RunConfig& cfg_in) {
   if (cfg.phase2.enabled) {
     auto t2 = std::chrono::steady_clock::now();
     const double lr = cfg.phase1.lr > 0 ? cfg.phase1.lr : pretext.optim_defaults().lr;
-    auto rounds = run_phase2(pretext, x_fit, cfg.phase2, cfg.phase1.batch_size, lr, cfg.out_dir, cfg.resume, cfg.ctx);
+    // Phase 2 builds on phase 1: when this call trained phase 1 further (a resume with a larger
+    // --epochs, or one interrupted in phase 1), phase 2 starts again from round 1.
+    const bool resume_phase2 = cfg.resume && p1.epochs_trained == 0;
+    if (cfg.resume && !resume_phase2 && file_exists(checkpoint_path(cfg.out_dir, "phase2", "last")))
+      spdlog::info("phase 1 trained {} more epoch(s) in this call: phase 2 starts again from round 1 on the new "
+                   "phase-1 model",
+                   p1.epochs_trained);
+    auto rounds =
+        run_phase2(pretext, x_fit, cfg.phase2, cfg.phase1.batch_size, lr, cfg.out_dir, resume_phase2, cfg.ctx);
     metrics["phase2_seconds"] = seconds_since(t2);
     metrics["phase2_rounds"] = rounds.size();
     z_fit = embed_cpu(pretext, x_fit, &m);

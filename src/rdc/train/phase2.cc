@@ -194,7 +194,18 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
         have_prev = true;
       }
       spdlog::info("phase 2: resuming after round {} of {}", start_round - 1, q.rounds);
-      if (meta.value("phase2_done", false)) start_round = q.rounds + 1;
+      // A finished phase 2 stays finished when it stopped on its own criterion or already ran the rounds
+      // asked for now; a larger --rounds continues it from the next round.
+      const int done_rounds = start_round - 1;
+      if (meta.value("phase2_done", false) && (meta.value("phase2_stopped_early", false) || done_rounds >= q.rounds)) {
+        if (done_rounds != q.rounds)
+          spdlog::info("phase 2 had already finished after round {} ({}); --rounds {} changes nothing", done_rounds,
+                       meta.value("phase2_stopped_early", false) ? "graph and core set stable" : "all rounds run",
+                       q.rounds);
+        start_round = q.rounds + 1;
+      } else if (meta.value("phase2_done", false)) {
+        spdlog::info("phase 2: --rounds {} extends the {} rounds run so far", q.rounds, done_rounds);
+      }
     }
   }
   if (start_round == 1) {
@@ -286,7 +297,8 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
                               {"phase2_epoch_counter", epoch_counter},
                               {"phase2_core_fraction", core_fraction},
                               {"phase2_stats", stats},
-                              {"phase2_done", stable || r == q.rounds}});
+                              {"phase2_done", stable || r == q.rounds},
+                              {"phase2_stopped_early", stable}});
     }
     prev = std::move(rt.reference);
     have_prev = true;
@@ -300,7 +312,8 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
   } catch (const Interrupted&) {
     throw Interrupted(fmt::format(
         "phase 2 interrupted in round {} of {}; {}; run the same command with --resume to continue", r, q.rounds,
-        r > 1 ? fmt::format("rounds 1-{} are saved in {}", r - 1, checkpoint_path(out_dir, "phase2", "last"))
+        r > 1 ? fmt::format("{} saved in {}", r == 2 ? std::string("round 1 is") : fmt::format("rounds 1-{} are", r - 1),
+                            checkpoint_path(out_dir, "phase2", "last"))
               : std::string("it restarts from round 1 (phase 1 is saved)")));
   }
   return stats;

@@ -357,6 +357,7 @@ std::vector<EpochStats> Trainer::fit(const torch::Tensor& all_x_in, LossFn loss)
   int start = 0;
   std::unique_ptr<Partial> partial;
   history_.clear();
+  epochs_this_call_ = 0;
   if (cfg_.resume) {
     RDC_CHECK(!cfg_.out_dir.empty(), "--resume needs the run's output folder");
     if (restore().is_null()) {
@@ -378,6 +379,7 @@ std::vector<EpochStats> Trainer::fit(const torch::Tensor& all_x_in, LossFn loss)
     EpochStats s = epoch_impl(all_x, e, loss, cfg_.max_steps_per_epoch, partial.get(), true);
     partial.reset();
     history_.push_back(s);
+    ++epochs_this_call_;
     std::string extra;
     for (const auto& kv : s.extra) extra += fmt::format(" {}={:.4g}", kv.first, kv.second);
     spdlog::info("{} epoch {}/{}: loss {:.4f}, {:.1f} s, {:.0f} img/s, lr {:.3g};{}", cfg_.tag, e + 1, cfg_.epochs,

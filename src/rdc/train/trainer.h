@@ -73,6 +73,8 @@ class Trainer {
   /// Resolved recipe (after pretext defaults).
   const std::string& optimizer_name() const { return optim_name_; }
   double base_lr() const { return lr_; }
+  /// Epochs the last fit() trained itself (0 when a resumed run had nothing left to do).
+  int epochs_this_call() const { return epochs_this_call_; }
   const std::string& schedule() const { return schedule_; }
   double warmup_epochs() const { return warmup_; }
   double weight_decay() const { return wd_; }
@@ -102,7 +104,8 @@ class Trainer {
   std::vector<EpochStats> history_;
   StepHook hook_;
   int64_t n_ = 0;  // rows of the data being trained
-  mutable bool warned_weak_spread_ = false;  // the partial-collapse warning is given once; later epochs log at debug level
+  mutable bool warned_weak_spread_ = false;
+  int epochs_this_call_ = 0;  // epochs fit() trained in this call (the history also holds resumed ones)  // the partial-collapse warning is given once; later epochs log at debug level
   std::unique_ptr<Partial> resume_partial_;
   int resume_epoch_ = 0;
 };
