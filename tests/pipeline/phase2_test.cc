@@ -366,6 +366,38 @@ TEST(Pipeline, ResumeWithMoreRoundsOrEpochsRedoesWhatDependsOnThem) {
   EXPECT_NE(read_npy(join_path(dir, "embedding.npy")).to_float(), emb_before);
 }
 
+// A fresh run into a finished run's folder replaces that run entirely (no file of the old run stays
+// beside the new config.json), and a run that fails on its input leaves no folder behind.
+TEST(Pipeline, FreshRunReplacesAnOldRunAndAFailedOneLeavesNoFolder) {
+  const std::string dir = test::temp_dir("replace");
+  RunConfig cfg = tiny_run(dir);
+  cfg.phase1.epochs = 1;
+  cfg.phase2.rounds = 1;
+  cfg.raw_kmeans_baseline = false;
+  run_train(cfg);
+  ASSERT_TRUE(file_exists(join_path(dir, "phase2_stats.jsonl")));
+  ASSERT_TRUE(file_exists(join_path(dir, "checkpoints/phase2_last.pt")));
+  const std::string mine = join_path(dir, "notes.txt");  // not rdc's: never touched
+  write_file_atomic(mine, "keep");
+  RunConfig again = cfg;
+  again.phase2.enabled = false;
+  again.phase1.skip = true;  // an ablation without training
+  again.ctx.seed = 8;
+  run_train(again);
+  for (const char* f : {"phase2_stats.jsonl", "phase1_stats.jsonl", "checkpoints/phase2_last.pt",
+                        "checkpoints/phase1_last.pt", "checkpoints/phase2_graph.npy"})
+    EXPECT_FALSE(file_exists(join_path(dir, f))) << f;
+  EXPECT_TRUE(file_exists(join_path(dir, "checkpoints/final_last.pt")));
+  EXPECT_EQ(read_json(join_path(dir, "metrics.json"))["seed"].get<uint64_t>(), 8u);
+  EXPECT_TRUE(file_exists(mine));
+
+  RunConfig bad = cfg;
+  bad.out_dir = join_path(test::temp_dir("nofolder"), "run");
+  bad.data = join_path(dir, "missing.npz");
+  EXPECT_THROW(run_train(bad), Error);
+  EXPECT_FALSE(file_exists(bad.out_dir));
+}
+
 TEST(Pipeline, C17_SameSeedSameAssignments) {
   RunConfig a = tiny_run(test::temp_dir("c17a"));
   RunConfig b = tiny_run(test::temp_dir("c17b"));

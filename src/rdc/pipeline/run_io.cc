@@ -270,6 +270,35 @@ KMeansResult cluster_embedding(const std::vector<float>& z, int64_t n, int64_t d
   return kmeans_fit(z.data(), n, d, p, cfg.ctx);
 }
 
+void clear_previous_run(const std::string& out_dir) {
+  if (!file_exists(join_path(out_dir, "config.json"))) return;  // not a run folder: touch nothing
+  std::vector<std::string> removed;
+  auto drop = [&](const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::remove(path, ec)) removed.push_back(path);
+  };
+  for (const char* f : {"metrics.json", "embedding.npy", "embedding_phase1.npy", "centroids.npy", "assignments.npy",
+                        "assignments.csv", "phase1_stats.jsonl", "phase2_stats.jsonl", "dec_stats.jsonl",
+                        "gradient_cosines.csv", "report.html", "diagnostics.json", "diagnostics.csv"})
+    drop(join_path(out_dir, f));
+  const std::string ck = join_path(out_dir, "checkpoints");
+  std::error_code ec;
+  if (std::filesystem::is_directory(ck, ec)) {
+    std::vector<std::string> files;
+    for (const auto& e : std::filesystem::directory_iterator(ck, ec)) files.push_back(e.path().filename().string());
+    for (const auto& name : files) {
+      const bool ours = name == "phase2_graph.npy" || ((name.rfind("phase1_", 0) == 0 || name.rfind("phase2_", 0) == 0 ||
+                                                          name.rfind("final_", 0) == 0 || name.rfind("dec_", 0) == 0) &&
+                                                         name.size() > 3 && name.compare(name.size() - 3, 3, ".pt") == 0);
+      if (ours) drop(join_path(ck, name));
+    }
+  }
+  if (!removed.empty())
+    spdlog::warn("'{}' held a previous run: its {} result and checkpoint files were removed so that the folder holds "
+                 "only this run (use --resume to continue a run, or another --out to keep it)",
+                 out_dir, removed.size());
+}
+
 void run_kmeans(const RunConfig& cfg_in) {
   RunConfig cfg = cfg_in;
   cfg.validate();
@@ -284,6 +313,7 @@ void run_kmeans(const RunConfig& cfg_in) {
   const int64_t d = ps.fit.sample_size();
   KMeansResult km = cluster_embedding(ps.fit.x, ps.fit.n(), d, k, cfg.kmeans.spherical, cfg);
   make_dirs(cfg.out_dir);
+  clear_previous_run(cfg.out_dir);
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
   std::vector<int64_t> pred =
       (cfg.protocol == Protocol::kAll) ? km.assignments

@@ -14,6 +14,10 @@ nlohmann::json config_to_json(const RunConfig& cfg);
 RunConfig config_from_json(const nlohmann::json& j);
 nlohmann::json read_json_file(const std::string& path);
 void write_json_file(const std::string& path, const nlohmann::json& j);
+/// Before a fresh (non --resume) run writes into out_dir: when out_dir holds an earlier run
+/// (config.json), removes that run's result and checkpoint files (only names rdc writes), with a
+/// warning, so that a folder never mixes two runs' files.
+void clear_previous_run(const std::string& out_dir);
 /// Appends one JSON object as a line (crash-safe enough for logs: whole lines, fsync'd).
 void append_jsonl(const std::string& path, const nlohmann::json& j);
 

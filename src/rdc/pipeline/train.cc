@@ -84,6 +84,8 @@ void prepare_run_config(RunConfig& cfg, const Dataset& fit) {
                  cfg.pretext.name, shape_str(cfg.pretext.input_shape));
   if (cfg.phase1.epochs == 0) cfg.phase1.epochs = default_epochs(fit.n(), fit.sample_size(), cfg.pretext.name);
   check_resume_matches(cfg);
+  make_dirs(cfg.out_dir);  // only now: a call that fails on its input leaves no folder behind
+  if (!cfg.resume) clear_previous_run(cfg.out_dir);
   write_json_file(join_path(cfg.out_dir, "config.json"), config_to_json(cfg));
 }
 
@@ -164,11 +166,10 @@ void run_pretrain(const RunConfig& cfg_in) {
   cfg.validate();
   auto t0 = std::chrono::steady_clock::now();
   apply_context(cfg.ctx);
-  make_dirs(cfg.out_dir);
+  const auto dev = torch_device(cfg.ctx);  // a missing device fails before anything is written
   ProtocolSplit ps = load_for_run(cfg);
   const Dataset& scored = scored_rows(ps, cfg.protocol);
   prepare_run_config(cfg, ps.fit);
-  const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
   Phase1Result p1 = run_phase1(cfg, x_fit, ps.fit.n());
   int64_t m = 0;
@@ -193,7 +194,7 @@ void run_train(const RunConfig& cfg_in) {
                  "results near chance");
   auto t0 = std::chrono::steady_clock::now();
   apply_context(cfg.ctx);
-  make_dirs(cfg.out_dir);
+  const auto dev = torch_device(cfg.ctx);  // a missing device fails before anything is written
   ProtocolSplit ps = load_for_run(cfg);
   const Dataset& scored = scored_rows(ps, cfg.protocol);
   const int64_t k = resolve_clusters(cfg, scored);
@@ -230,7 +231,6 @@ void run_train(const RunConfig& cfg_in) {
   }
 
   // Phase 1
-  const auto dev = torch_device(cfg.ctx);
   torch::Tensor x_fit = dataset_tensor(ps.fit, dev);
   torch::Tensor x_score = same ? x_fit : dataset_tensor(scored, dev);
   auto t1 = std::chrono::steady_clock::now();
