@@ -316,6 +316,28 @@ TEST(Trainer, C14_NanGuardStopsAndKeepsLastGoodCheckpoint) {
   EXPECT_NE(m2.find("optimiser 'main'"), std::string::npos) << m2;
 }
 
+// A finite loss that explodes (seen: acai at --lr 0.1 reaches 1e16 in one epoch) is divergence (C14),
+// not representation collapse, and the message counts epochs from 1 as the log does.
+TEST(Trainer, C14_ExplodedFiniteLossIsDivergence) {
+  auto x = test::blob_vectors(48, 8, 2, 6) * 100.0;
+  auto ctx = cpu_ctx();
+  auto p = make_pretext(test::tiny_acai({8}), 48, ctx);
+  auto tc = tiny_train("", 3);
+  tc.optimizer = "adam";
+  tc.lr = 0.3;
+  Trainer t(*p, tc, ctx);
+  std::string kind, msg;
+  try {
+    t.fit(x);
+  } catch (const TrainingDiverged& e) {
+    kind = e.kind();
+    msg = e.what();
+  }
+  EXPECT_EQ(kind, "nan") << msg;
+  EXPECT_NE(msg.find("exploded"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("at epoch 1 "), std::string::npos) << msg;
+}
+
 TEST(Trainer, ScheduleEmbedAllAndBalancedBatches) {
   auto ctx = cpu_ctx();
   auto x = test::blob_vectors(50, 6, 2, 7);

@@ -206,7 +206,15 @@ void Trainer::check_collapse(const EpochStats& s) const {
     throw TrainingDiverged(
         "nan", fmt::format("{}: training diverged at epoch {} (case C14): the embeddings became NaN/Inf (loss {:.4g}). "
                            "Training stopped; {}. Use a smaller learning rate, e.g. --lr {:.3g}.",
-                           cfg_.tag, s.epoch, s.loss, keep, lr_ / 10));
+                           cfg_.tag, s.epoch + 1, s.loss, keep, lr_ / 10));
+  // A finite loss that blew up is divergence too (C14), not collapse: no loss rdc trains reaches 1e10
+  // on sane weights, nor 1e4 x its first epoch's value.
+  const double first = history_.empty() ? s.loss : history_.front().loss;
+  if (std::abs(s.loss) > 1e10 || (history_.size() > 1 && std::abs(s.loss) > 1e4 * std::max(std::abs(first), 1e-8)))
+    throw TrainingDiverged(
+        "nan", fmt::format("{}: training diverged at epoch {} (case C14): the loss exploded to {:.4g} (first epoch: "
+                           "{:.4g}). Training stopped; {}. Use a smaller learning rate, e.g. --lr {:.3g}.",
+                           cfg_.tag, s.epoch + 1, s.loss, first, keep, lr_ / 10));
   if (!cfg_.stop_on_collapse) return;
   if (rel >= 0 && rel < cfg_.collapse_spread)
     throw TrainingDiverged(
@@ -215,7 +223,7 @@ void Trainer::check_collapse(const EpochStats& s) const {
                     "(relative spread {:.3g} < {:.3g}; mean per-dimension std {:.3g}), so every sample maps to nearly "
                     "the same point. Training stopped; {}. Check that the data is not (nearly) constant, or try a "
                     "smaller learning rate, another pretext or stronger augmentation.",
-                    cfg_.tag, s.epoch, rel, cfg_.collapse_spread, spread, keep));
+                    cfg_.tag, s.epoch + 1, rel, cfg_.collapse_spread, spread, keep));
   // Partial collapse: not fatal, but the clusters will be poor (measured: acai on MNIST settles at a
   // relative spread of 0.03-0.04 and its phase-1 k-means ACC is 0.24, below raw pixels).
   if (rel >= 0 && rel < cfg_.weak_spread && s.epoch + 1 >= 3)
@@ -231,7 +239,7 @@ void Trainer::check_collapse(const EpochStats& s) const {
         fmt::format("{}: representation collapse at epoch {} (case C13): all {} samples fall into one of {} "
                     "prototypes (assignment entropy {:.3g}). Training stopped; {}. Check that the data is not (nearly) "
                     "constant, or try a smaller learning rate, another pretext or stronger augmentation.",
-                    cfg_.tag, s.epoch, n_, static_cast<int64_t>(protos), s.get("proto_entropy", 0), keep));
+                    cfg_.tag, s.epoch + 1, n_, static_cast<int64_t>(protos), s.get("proto_entropy", 0), keep));
 }
 
 EpochStats Trainer::run_epoch(const torch::Tensor& all_x, int epoch, const LossFn& loss, int64_t max_steps) {
@@ -283,7 +291,7 @@ EpochStats Trainer::epoch_impl(const torch::Tensor& all_x, int epoch, const Loss
           "nan", fmt::format("{}: training diverged (case C14): the loss became {} at epoch {} step {}/{} with learning "
                              "rate {:.4g} ({}, previous loss {:.4g}). Training stopped; {}. Use a smaller learning "
                              "rate, e.g. --lr {:.3g}.",
-                             cfg_.tag, lv, epoch, s + 1, steps, lr, optim_name_,
+                             cfg_.tag, lv, epoch + 1, s + 1, steps, lr, optim_name_,
                              part.samples > 0 ? part.loss_sum / static_cast<double>(part.samples) : NAN, keep,
                              lr_ / 10));
     }
