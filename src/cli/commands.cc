@@ -266,24 +266,28 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   auto data2 = std::make_shared<std::string>();
   auto out2 = std::make_shared<std::string>();
   auto ckpt = std::make_shared<std::string>();
+  auto csv_col = std::make_shared<int>(kRunCsvLabelColumn);
+  const char* csv_col_help = "CSV/TSV: column holding labels (-1 none, -2 last); default: as the run read its data";
   auto* em = app.add_subcommand("embed", "embed DATA with a trained run's model");
   em->add_option("run", *run_dir, "run folder")->required();
   em->add_option("data", *data2, "built-in name or path")->required();
   em->add_option("-o,--out", *out2, "output .npy")->required();
   em->add_option("--checkpoint", *ckpt, "checkpoint file (default: the run's final model)");
+  em->add_option("--csv-label-column", *csv_col, csv_col_help);
   add_context_options(em, cfg->ctx);
-  on(em, [cfg, run_dir, data2, out2, ckpt] {
-    run_embed(*run_dir, *data2, *out2, *ckpt, cfg->ctx);
+  on(em, [cfg, run_dir, data2, out2, ckpt, csv_col] {
+    run_embed(*run_dir, *data2, *out2, *ckpt, cfg->ctx, *csv_col);
     return 0;
   });
   auto* pr = app.add_subcommand("predict", "assign DATA to the run's final clusters (nearest centroid)");
   pr->add_option("run", *run_dir, "run folder")->required();
   pr->add_option("data", *data2, "built-in name or path")->required();
-  pr->add_option("-o,--out", *out2, "output prefix (writes PREFIX.npy, PREFIX.csv)")->required();
+  pr->add_option("-o,--out", *out2, "output prefix (writes PREFIX.npy, PREFIX.csv, and PREFIX_metrics.json when DATA has labels)")->required();
   pr->add_option("--checkpoint", *ckpt, "checkpoint file (default: the run's final model)");
+  pr->add_option("--csv-label-column", *csv_col, csv_col_help);
   add_context_options(pr, cfg->ctx);
-  on(pr, [cfg, run_dir, data2, out2, ckpt] {
-    run_predict(*run_dir, *data2, *out2, *ckpt, cfg->ctx);
+  on(pr, [cfg, run_dir, data2, out2, ckpt, csv_col] {
+    run_predict(*run_dir, *data2, *out2, *ckpt, cfg->ctx, *csv_col);
     return 0;
   });
 

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "../nn/nn_test_util.h"
+#include "rdc/core/error.h"
 #include "rdc/core/fs.h"
 #include "rdc/core/npy.h"
 #include <fmt/format.h>
@@ -105,6 +107,24 @@ TEST(Cases, C06_SmallLowDimensionalVectorsDoNotCollapse) {
   EXPECT_EQ(m["final"]["num_nonempty_clusters"].get<int64_t>(), 3);
   EXPECT_GT(m["final"]["acc"].get<double>(), 0.8);  // well-separated blobs: far above chance (1/3)
   for (const auto& w : m["warnings"]) EXPECT_EQ(w.get<std::string>().find("collapse"), std::string::npos) << w;
+
+  // predict on new data without the label column: the run's label column would eat a feature, so the
+  // error says what to pass; with --csv-label-column -1 the same rows get the run's assignments
+  std::ifstream in(cfg.data);
+  std::string nolabel, line;
+  while (std::getline(in, line)) nolabel += line.substr(0, line.rfind(',')) + "\n";
+  const std::string unl = join_path(dir, "unlabelled.csv");
+  write_file_atomic(unl, nolabel);
+  try {
+    run_predict(cfg.out_dir, unl, join_path(dir, "p0"), "", cfg.ctx);
+    ADD_FAILURE() << "12 columns read with the last as labels should not match the 12-feature model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--csv-label-column -1"), std::string::npos) << e.what();
+  }
+  run_predict(cfg.out_dir, unl, join_path(dir, "p1"), "", cfg.ctx, -1);
+  EXPECT_EQ(read_npy(join_path(dir, "p1.npy")).to_int64("p"),
+            read_npy(join_path(cfg.out_dir, "assignments.npy")).to_int64("a"));
+  EXPECT_FALSE(file_exists(join_path(dir, "p1_metrics.json")));  // no labels: no metrics
 }
 
 // C05: long-tailed classes 60/20/10/5/5. No equal-size prior: the largest cluster keeps about

@@ -57,11 +57,14 @@ void run_pretrain(const RunConfig& cfg);
 /// rdc train: phase 1, phase 2, final k-means, metrics (the main job).
 void run_train(const RunConfig& cfg);
 /// rdc embed: embedding of DATA with the run's final (or named) model -> .npy
+/// DATA is read with the run's load options (config.json); csv_label_column, when not
+/// kRunCsvLabelColumn, replaces the run's CSV label column (-1: new data without labels).
+constexpr int kRunCsvLabelColumn = -1000;
 void run_embed(const std::string& run_dir, const std::string& data, const std::string& out_npy,
-               const std::string& checkpoint, const Context& ctx);
+               const std::string& checkpoint, const Context& ctx, int csv_label_column = kRunCsvLabelColumn);
 /// rdc predict: cluster ids of DATA by nearest final centroid -> .npy + .csv (+ metrics if labels).
 void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
-                 const std::string& checkpoint, const Context& ctx);
+                 const std::string& checkpoint, const Context& ctx, int csv_label_column = kRunCsvLabelColumn);
 
 /// rdc diagnose: per-cluster (RUN/assignments.npy) TwoNN and linear intrinsic dimension of every
 /// stored embedding of RUN (embedding_phase1.npy, per-round embedding_*.npy, embedding.npy), plus a

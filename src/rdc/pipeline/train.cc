@@ -333,7 +333,7 @@ struct LoadedRun {
 };
 
 LoadedRun load_run(const std::string& run_dir, const std::string& data, const std::string& checkpoint,
-                   const Context& ctx) {
+                   const Context& ctx, int csv_label_column) {
   apply_context(ctx);
   LoadedRun r;
   r.checkpoint = checkpoint.empty() ? default_checkpoint(run_dir) : checkpoint;
@@ -350,19 +350,27 @@ LoadedRun load_run(const std::string& run_dir, const std::string& data, const st
   spdlog::info("model: {} ({} pretext{})", r.checkpoint, r.pretext->name(),
                meta.contains("epoch") ? fmt::format(", epoch {}", meta["epoch"].dump()) : std::string());
   RunConfig rc = config_from_json(read_json_file(join_path(run_dir, "config.json")));
+  const bool csv_override = csv_label_column != kRunCsvLabelColumn;
+  if (csv_override) rc.load.csv_label_column = csv_label_column;
   r.data = load_dataset(data.empty() ? rc.data : data, rc.load);
   std::vector<int64_t> shape = sample_shape(r.data);
+  const std::string csv_hint =
+      !csv_override && rc.load.csv_label_column != -1
+          ? fmt::format(" (CSV/TSV data is read as the run read it, with column {} as labels; new data without "
+                        "labels needs --csv-label-column -1)",
+                        rc.load.csv_label_column)
+          : std::string();
   RDC_CHECK(shape == r.pretext->config().input_shape,
-            "'{}' has samples of shape [{}] but the model was trained on [{}]", r.data.source,
-            fmt::join(shape, "x"), fmt::join(r.pretext->config().input_shape, "x"));
+            "'{}' has samples of shape [{}] but the model was trained on [{}]{}", r.data.source,
+            fmt::join(shape, "x"), fmt::join(r.pretext->config().input_shape, "x"), csv_hint);
   return r;
 }
 
 }  // namespace
 
 void run_embed(const std::string& run_dir, const std::string& data, const std::string& out_npy,
-               const std::string& checkpoint, const Context& ctx) {
-  LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
+               const std::string& checkpoint, const Context& ctx, int csv_label_column) {
+  LoadedRun r = load_run(run_dir, data, checkpoint, ctx, csv_label_column);
   int64_t m = 0;
   auto z = embed_cpu(*r.pretext, dataset_tensor(r.data, torch_device(ctx)), &m);
   write_npy(out_npy, z, {r.data.n(), m});
@@ -370,7 +378,7 @@ void run_embed(const std::string& run_dir, const std::string& data, const std::s
 }
 
 void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
-                 const std::string& checkpoint, const Context& ctx) {
+                 const std::string& checkpoint, const Context& ctx, int csv_label_column) {
   RDC_CHECK(file_exists(join_path(run_dir, "centroids.npy")),
             "'{}' has no centroids.npy: predict needs a run finished by `rdc train` (for a `rdc pretrain` run, "
             "use `rdc embed` and cluster the embedding)",
@@ -378,7 +386,7 @@ void run_predict(const std::string& run_dir, const std::string& data, const std:
   // fail before the work, not after it, when the output folder cannot be made
   const std::string out_folder = std::filesystem::path(out_prefix).parent_path().string();
   if (!out_folder.empty()) make_dirs(out_folder);
-  LoadedRun r = load_run(run_dir, data, checkpoint, ctx);
+  LoadedRun r = load_run(run_dir, data, checkpoint, ctx, csv_label_column);
   NpyArray c = read_npy(join_path(run_dir, "centroids.npy"));
   RDC_CHECK(c.shape.size() == 2, "{}: centroids must be 2-D", join_path(run_dir, "centroids.npy"));
   int64_t m = 0;
