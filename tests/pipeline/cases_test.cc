@@ -95,6 +95,11 @@ TEST(Cases, C06_SmallLowDimensionalVectorsDoNotCollapse) {
     EXPECT_FALSE(cfg_out["versions"][lib].get<std::string>().empty()) << lib;
   const auto& r = cfg_out["resolved"];
   EXPECT_EQ(r["encoder"].get<std::string>(), "mlp");
+  EXPECT_EQ(r["encoder_width"].get<int64_t>(), 0);  // the MLP's layout is mlp_hidden
+  EXPECT_EQ(r["augment"].get<std::string>(), "weak");
+  EXPECT_EQ(r["batch_size"].get<int64_t>(), 64);
+  EXPECT_TRUE(r["kmeans_spherical"].get<bool>());
+  EXPECT_FALSE(r.contains("prototypes"));  // acai has none
   EXPECT_EQ(r["geometry"].get<std::string>(), "cosine");
   EXPECT_EQ(r["clusters"].get<int64_t>(), 3);
   EXPECT_EQ(r["embed_dim"].get<int64_t>(), read_npy(join_path(cfg.out_dir, "embedding.npy")).shape.at(1));

@@ -271,6 +271,15 @@ TEST(Pipeline, EndToEndOnBreastMnistThenPredictAndResume) {
   EXPECT_EQ(resolved["encoder"].get<std::string>(), "conv");
   EXPECT_EQ(resolved["embed_dim"].get<int64_t>(), 16);
   EXPECT_NEAR(resolved["phase2_lr"].get<double>(), 0.1 * resolved["phase1_lr"].get<double>(), 1e-12);  // dcv2 auto
+  EXPECT_EQ(resolved["encoder_width"].get<int64_t>(), 8);
+  EXPECT_EQ(resolved["augment"].get<std::string>(), "strong");
+  EXPECT_TRUE(resolved["kmeans_spherical"].get<bool>());
+  {  // the prototype count recorded is the one phase 1 used (its per-epoch statistics)
+    std::ifstream p1(join_path(dir, "phase1_stats.jsonl"));
+    std::string first;
+    ASSERT_TRUE(static_cast<bool>(std::getline(p1, first)));
+    EXPECT_EQ(resolved["prototypes"].get<double>(), nlohmann::json::parse(first)["prototypes"].get<double>());
+  }
   auto m = read_json(join_path(dir, "metrics.json"));
   EXPECT_EQ(m["n"].get<int64_t>(), 780);
   EXPECT_EQ(m["protocol"].get<std::string>(), "all");

@@ -302,7 +302,7 @@ DecoderPtr make_decoder(const EncoderConfig& cfg, int64_t in_dim) {
   RDC_CHECK(in_dim > 0, "decoder in_dim={} must be > 0", in_dim);
   const std::string name = resolve_encoder_name(cfg.name, cfg.input_shape);
   if (name == "mlp") return std::make_shared<MlpDecoder>(cfg, in_dim);
-  const int64_t w = cfg.width > 0 ? cfg.width : (name == "resnet18" ? 64 : name == "conv3d" ? 16 : 32);
+  const int64_t w = cfg.width > 0 ? cfg.width : default_encoder_width(name);
   return std::make_shared<ConvDecoder>(cfg, in_dim, w);
 }
 

@@ -29,6 +29,11 @@ std::string shape_str(const std::vector<int64_t>& shape) { return fmt::format("[
 
 std::vector<std::string> encoder_names() { return {"auto", "mlp", "conv", "resnet18", "conv3d"}; }
 
+int64_t default_encoder_width(const std::string& resolved_name) {
+  if (resolved_name == "mlp") return 0;
+  return resolved_name == "resnet18" ? 64 : resolved_name == "conv3d" ? 16 : 32;
+}
+
 std::string resolve_encoder_name(const std::string& name, const std::vector<int64_t>& input_shape) {
   const Modality mod = sample_modality(input_shape);
   if (name == "auto") {

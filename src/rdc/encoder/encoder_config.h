@@ -25,6 +25,9 @@ std::vector<std::string> encoder_names();
 /// volumes -> conv3d); checks that
 /// other names suit the modality (conv/resnet18: images; conv3d: volumes; mlp: any).
 std::string resolve_encoder_name(const std::string& name, const std::vector<int64_t>& input_shape);
+/// Base channel count a conv encoder uses when width = 0 (conv 32, resnet18 64, conv3d 16; mlp: 0,
+/// its layout is mlp_hidden).
+int64_t default_encoder_width(const std::string& resolved_name);
 
 /// Modality of a per-sample shape; throws rdc::Error for other ranks or non-positive sizes.
 Modality sample_modality(const std::vector<int64_t>& sample_shape);

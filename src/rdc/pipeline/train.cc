@@ -13,6 +13,7 @@
 #include "rdc/encoder/encoder_config.h"
 #include "rdc/pipeline/pipeline.h"
 #include "rdc/pipeline/run_io.h"
+#include "rdc/pretext/deepcluster_v2.h"  // resolve_prototypes
 #include "rdc/pretext/pretext.h"
 #include "rdc/report/report.h"
 #include "rdc/train/checkpoint.h"
@@ -94,6 +95,7 @@ struct Phase1Result {
   int epochs_trained = 0;  ///< epochs trained by this call (a resumed run's earlier epochs not counted)
   std::string optimizer;  ///< as the trainer resolved it
   double lr = 0;          ///< the phase-1 base learning rate actually used
+  int64_t n_fit = 0;      ///< rows phase 1 trains on
 };
 
 /// Rewrites RUN/config.json with a "resolved" block: what every "auto" or 0 setting became
@@ -102,14 +104,22 @@ struct Phase1Result {
 void write_resolved_config(const RunConfig& cfg, const Phase1Result& p1) {
   const Pretext& p = *p1.pretext;
   json j = config_to_json(cfg);
+  const std::string encoder = resolve_encoder_name(cfg.pretext.encoder, cfg.pretext.input_shape);
+  const bool acai = cfg.pretext.name == "acai";
   json r = {{"pretext", cfg.pretext.name},
-            {"encoder", resolve_encoder_name(cfg.pretext.encoder, cfg.pretext.input_shape)},
+            {"encoder", encoder},
+            {"encoder_width", cfg.pretext.encoder_width > 0 ? cfg.pretext.encoder_width : default_encoder_width(encoder)},
             {"embed_dim", p.embed_dim()},
+            {"augment", cfg.pretext.augment != "auto" ? cfg.pretext.augment : acai ? "weak" : "strong"},
             {"geometry", p.normalized() ? "cosine" : "euclidean"},
             {"phase1_epochs", cfg.phase1.epochs},
+            {"batch_size", std::min<int64_t>(cfg.phase1.batch_size, std::max<int64_t>(2, p1.n_fit))},
             {"phase1_optimizer", p1.optimizer},
             {"phase1_lr", p1.lr},
-            {"clusters", cfg.clusters}};
+            {"clusters", cfg.clusters},
+            {"kmeans_spherical", p.normalized()}};
+  if (!acai)
+    r["prototypes"] = resolve_prototypes(cfg.pretext.prototypes, p1.n_fit, cfg.pretext.min_points_per_prototype);
   if (cfg.phase2.enabled)
     r["phase2_lr"] = cfg.phase2.lr > 0 ? cfg.phase2.lr
                                        : phase2_lr_fraction(cfg.phase2, p.name(), p.normalized()) * p1.lr;
@@ -120,6 +130,7 @@ void write_resolved_config(const RunConfig& cfg, const Phase1Result& p1) {
 Phase1Result run_phase1(RunConfig& cfg, const torch::Tensor& x_fit, int64_t n_fit) {
   cfg.pretext.batch_size = cfg.phase1.batch_size;
   Phase1Result r;
+  r.n_fit = n_fit;
   r.pretext = make_pretext(cfg.pretext, n_fit, cfg.ctx);
   TrainConfig tc;
   tc.epochs = cfg.phase1.skip ? 0 : cfg.phase1.epochs;
