@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "rdc/core/labels_io.h"
 #include "rdc/data/readers.h"
 #include "rdc/metrics/metrics.h"
+#include "rdc/pipeline/run_io.h"
 #include "rdc/report/report.h"
 
 namespace rdc::cli {
@@ -182,7 +184,11 @@ void register_commands(CLI::App& app, CommonOptions& common) {
     RDC_CHECK(y.size() == p.size(), "{} has {} labels but {} has {} ids", *labels_path, y.size(), *pred_path,
               p.size());
     auto m = evaluate_clustering(y, p, *eval_k);
-    std::printf("%s\n", metrics_to_json(m).c_str());
+    nlohmann::json j = nlohmann::json::parse(metrics_to_json(m));
+    const int64_t k = *eval_k > 0 ? *eval_k : (p.empty() ? 0 : *std::max_element(p.begin(), p.end()) + 1);
+    j["warnings"] = cluster_size_warnings(p, k);  // C03: a degenerate result is said, not only scored
+    for (const auto& w : j["warnings"]) spdlog::warn("{}", w.get<std::string>());
+    std::printf("%s\n", j.dump(2).c_str());
     return 0;
   });
 

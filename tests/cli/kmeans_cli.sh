@@ -36,6 +36,16 @@ m = json.load(open(sys.argv[1] + "/km/metrics.json"))["final"]
 assert abs(e["acc"] - m["acc"]) < 1e-12 and abs(e["nmi"] - m["nmi"]) < 1e-12, (e, m)
 PY
 
+# C03: evaluate says when everything is in one cluster (JSON "warnings" and a log line)
+printf '0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n' > "$T/y12.txt"
+printf '0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n' > "$T/p12.txt"
+"$RDC" evaluate --labels "$T/y12.txt" --pred "$T/p12.txt" --clusters 2 > "$T/eval1.json" 2> "$T/eval1.err"
+grep -q "collapse" "$T/eval1.err" || fail "evaluate did not warn about one cluster: $(cat "$T/eval1.err")"
+/usr/bin/python3 -c 'import json,sys; w=json.load(open(sys.argv[1]))["warnings"]; assert any("1 of 2 clusters" in x for x in w), w' "$T/eval1.json" \
+  || fail "evaluate's JSON has no cluster warning"
+/usr/bin/python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["warnings"] == []' "$T/eval.json" \
+  || fail "evaluate warned on a healthy assignment"
+
 # train-test protocol: fit on train+val, score the 156 test images.
 "$RDC" -q kmeans "$DATA/real/breastmnist.npz" --clusters 2 --out "$T/km2" --protocol train-test --restarts 2
 /usr/bin/python3 -c "

@@ -226,25 +226,34 @@ int64_t resolve_clusters(const RunConfig& cfg, const Dataset& scored) {
   return k;
 }
 
-json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, int64_t k,
-                       std::vector<std::string>* warnings, const std::string& what) {
-  std::vector<int64_t> sizes(k, 0);
+std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& pred, int64_t k) {
+  std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(k, 0)), 0);
   for (auto p : pred)
-    if (p >= 0 && p < k) sizes[p]++;
+    if (p >= 0 && p < k) sizes[static_cast<size_t>(p)]++;
   int64_t nonempty = 0, largest = 0;
   for (auto s : sizes) {
     nonempty += s > 0;
     largest = std::max(largest, s);
   }
-  auto warn = [&](const std::string& w) {
+  std::vector<std::string> w;
+  if (nonempty < k) w.push_back(fmt::format("{} of {} clusters used", nonempty, k));
+  if (nonempty < 0.9 * k && k > 2) w.push_back(fmt::format("fewer than 90% of the {} clusters are non-empty", k));
+  if (pred.size() > 10 && largest > 0.9 * pred.size())
+    w.push_back(fmt::format("collapse: {:.1f}% of points in one cluster", 100.0 * largest / pred.size()));
+  return w;
+}
+
+json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, int64_t k,
+                       std::vector<std::string>* warnings, const std::string& what) {
+  std::vector<int64_t> sizes(k, 0);
+  for (auto p : pred)
+    if (p >= 0 && p < k) sizes[p]++;
+  int64_t nonempty = 0;
+  for (auto s : sizes) nonempty += s > 0;
+  for (const auto& w : cluster_size_warnings(pred, k)) {
     spdlog::warn("{}: {}", what, w);
     if (warnings) warnings->push_back(what + ": " + w);
-  };
-  if (nonempty < k)
-    warn(fmt::format("{} of {} clusters used", nonempty, k));
-  if (nonempty < 0.9 * k && k > 2) warn(fmt::format("fewer than 90% of the {} clusters are non-empty", k));
-  if (pred.size() > 10 && largest > 0.9 * pred.size())
-    warn(fmt::format("collapse: {:.1f}% of points in one cluster", 100.0 * largest / pred.size()));
+  }
   json j;
   if (scored.has_labels()) {
     j = json::parse(metrics_to_json(evaluate_clustering(scored.labels, pred, k)));
