@@ -36,6 +36,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // an unknown command word reads better than CLI11's "A subcommand is required"
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::vector<std::string> names;
+      for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+      std::fprintf(stderr, "unknown command '%s'; commands: %s (rdc --help)\n", argv[1],
+                   fmt::format("{}", fmt::join(names, ", ")).c_str());
+      return e.get_exit_code();
+    }
     return app.exit(e);
   }
   try {

@@ -36,6 +36,12 @@ m = json.load(open(sys.argv[1] + "/km/metrics.json"))["final"]
 assert abs(e["acc"] - m["acc"]) < 1e-12 and abs(e["nmi"] - m["nmi"]) < 1e-12, (e, m)
 PY
 
+# an unknown command and a wrong run folder are named as such
+if "$RDC" frobnicate 2> "$T/unk.err"; then fail "an unknown command was accepted"; fi
+grep -q "unknown command 'frobnicate'" "$T/unk.err" || fail "unknown command message: $(cat "$T/unk.err")"
+if "$RDC" predict "$T/nosuch" "$DATA/real/breastmnist.npz" --out "$T/p" 2> "$T/nf.err"; then fail "predict on no folder"; fi
+grep -q "does not exist" "$T/nf.err" || fail "predict on a missing run folder: $(cat "$T/nf.err")"
+
 # C03: evaluate says when everything is in one cluster (JSON "warnings" and a log line)
 printf '0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n' > "$T/y12.txt"
 printf '0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n' > "$T/p12.txt"

@@ -390,6 +390,8 @@ void run_embed(const std::string& run_dir, const std::string& data, const std::s
 
 void run_predict(const std::string& run_dir, const std::string& data, const std::string& out_prefix,
                  const std::string& checkpoint, const Context& ctx, int csv_label_column) {
+  RDC_CHECK(std::filesystem::is_directory(run_dir), "run folder '{}' does not exist (predict takes the --out of `rdc train`)",
+            run_dir);
   RDC_CHECK(file_exists(join_path(run_dir, "centroids.npy")),
             "'{}' has no centroids.npy: predict needs a run finished by `rdc train` (for a `rdc pretrain` run, "
             "use `rdc embed` and cluster the embedding)",

@@ -166,6 +166,8 @@ void add_flag(std::vector<Flag>& flags, const Flag& f) {
 
 ReportData collect_report(const std::string& run_dir, const ReportOptions& opt) {
   opt.validate();
+  RDC_CHECK(!std::filesystem::is_regular_file(run_dir),
+            "report: '{}' is a file; report takes a run folder (the --out of `rdc train`)", run_dir);
   RDC_CHECK(std::filesystem::is_directory(run_dir), "report: run directory '{}' does not exist", run_dir);
   ReportData r;
   r.run_dir = run_dir;
