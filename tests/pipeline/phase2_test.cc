@@ -349,6 +349,29 @@ std::vector<int> stats_rounds(const std::string& dir) {
   for (std::string line; std::getline(st, line);) rounds.push_back(nlohmann::json::parse(line)["round"].get<int>());
   return rounds;
 }
+
+// C22: exactly one round is marked most stable, the one with the smallest graph change, and its
+// checkpoint is kept beside the last one.
+void expect_most_stable_kept(const std::string& dir) {
+  std::ifstream st(join_path(dir, "phase2_stats.jsonl"));
+  int marked = 0, marked_round = -1, argmin = -1;
+  double best = 1e9;
+  for (std::string line; std::getline(st, line);) {
+    auto j = nlohmann::json::parse(line);
+    const double change = j["graph_change"].get<double>();
+    if (change >= 0 && change < best) {
+      best = change;
+      argmin = j["round"].get<int>();
+    }
+    if (j["most_stable"].get<bool>()) {
+      ++marked;
+      marked_round = j["round"].get<int>();
+    }
+  }
+  EXPECT_EQ(marked, 1);
+  EXPECT_EQ(marked_round, argmin);
+  EXPECT_TRUE(file_exists(join_path(dir, "checkpoints/phase2_stable.pt")));
+}
 }  // namespace
 
 // --resume with a larger --rounds runs the extra rounds; with a larger --epochs, phase 2 is redone on
@@ -366,6 +389,7 @@ TEST(Pipeline, ResumeWithMoreRoundsOrEpochsRedoesWhatDependsOnThem) {
   cfg.phase2.rounds = 3;
   run_train(cfg);
   EXPECT_EQ(stats_rounds(dir), (std::vector<int>{1, 2, 3}));
+  expect_most_stable_kept(dir);
   const auto emb_before = read_npy(join_path(dir, "embedding.npy")).to_float();
   const auto p1_before = read_npy(join_path(dir, "embedding_phase1.npy")).to_float();
   cfg.phase1.epochs = 2;

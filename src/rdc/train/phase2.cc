@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 
 #include "rdc/augment/augment.h"
@@ -146,6 +147,10 @@ namespace rdc {
 
 namespace {
 
+std::string stable_checkpoint_path(const std::string& out_dir) {
+  return join_path(join_path(out_dir, "checkpoints"), "phase2_stable.pt");
+}
+
 std::string graph_file(const std::string& out_dir) { return join_path(join_path(out_dir, "checkpoints"), "phase2_graph.npy"); }
 
 }  // namespace
@@ -212,6 +217,11 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
     // fresh phase 2: the statistics file starts empty
     write_file_atomic(stats_path, "");
   }
+  // C22: besides the last round, the round whose graph changed least (the most stable one, an
+  // unsupervised signal) is kept as checkpoints/phase2_stable.pt
+  double best_change = -1;
+  for (const auto& st : stats)
+    if (st.value("most_stable", false)) best_change = st.value("graph_change", -1.0);
   Augmenter& aug = p.augmenter();
   int r = start_round;
   try {
@@ -280,8 +290,18 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
                          {"proximity_scale", prox0},
                          {"refresh_seconds", rt.seconds},
                          {"seconds", seconds_since(t0)}};
+    const bool most_stable = rt.graph_change >= 0 && (best_change < 0 || rt.graph_change < best_change);
+    if (most_stable) {
+      best_change = rt.graph_change;
+      for (auto& st : stats) st["most_stable"] = false;
+    }
+    js["most_stable"] = most_stable;
     stats.push_back(js);
-    append_jsonl(stats_path, js);
+    {  // rewritten whole: an earlier round may just have lost its most_stable mark
+      std::string lines;
+      for (const auto& st : stats) lines += st.dump() + "\n";
+      write_file_atomic(stats_path, lines);
+    }
     spdlog::info("phase 2 round {}/{}: core {:.1f}% (s={:.2f}), reliable {:.2f}/pt, graph change {}, w={:.2f}, "
                  "instance {:.4f}, proximity {:.4f}, {:.1f} s",
                  r, q.rounds, 100 * core_fraction, rt.s, rt.mean_reliable,
@@ -299,6 +319,14 @@ std::vector<nlohmann::json> run_phase2(Pretext& p, const torch::Tensor& all_x, c
                               {"phase2_stats", stats},
                               {"phase2_done", stable || r == q.rounds},
                               {"phase2_stopped_early", stable}});
+      if (most_stable) {
+        const std::string tmp = stable_checkpoint_path(out_dir) + ".tmp";  // copy, then rename: never half a file
+        std::filesystem::copy_file(checkpoint_path(out_dir, "phase2", "last"), tmp,
+                                   std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::rename(tmp, stable_checkpoint_path(out_dir));
+        spdlog::info("phase 2 round {}: the most stable graph so far (change {:.3f}); kept as {}", r,
+                     rt.graph_change, stable_checkpoint_path(out_dir));
+      }
     }
     prev = std::move(rt.reference);
     have_prev = true;
