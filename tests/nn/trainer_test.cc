@@ -5,7 +5,9 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <utility>
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -64,6 +66,16 @@ std::string what_of(const std::function<void()>& f) {
     return e.what();
   }
   return "";
+}
+
+/// Runs f; returns {kind, message} of the TrainingDiverged it throws ({"", ""} when none).
+std::pair<std::string, std::string> divergence_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const TrainingDiverged& e) {
+    return {e.kind(), e.what()};
+  }
+  return {"", ""};
 }
 
 }  // namespace
@@ -217,25 +229,13 @@ TEST(Trainer, CorruptLastCheckpointFallsBackToPrevious) {
 
 TEST(Trainer, C13_CollapseDetectorFiresOnConstantData) {
   auto x = torch::full({40, 1, 8, 8}, 0.5f);
-  std::string kind, msg;
-  try {
-    train(test::tiny_dcv2({1, 8, 8}), x, "", 3, false);
-  } catch (const TrainingDiverged& e) {
-    kind = e.kind();
-    msg = e.what();
-  }
+  auto [kind, msg] = divergence_of([&] { train(test::tiny_dcv2({1, 8, 8}), x, "", 3, false); });
   EXPECT_EQ(kind, "collapse");
   EXPECT_NE(msg.find("C13"), std::string::npos) << msg;
   auto v = torch::ones({40, 6});
-  kind.clear();
-  try {
-    train(test::tiny_acai({6}), v, "", 3, false);
-  } catch (const TrainingDiverged& e) {
-    kind = e.kind();
-    msg = e.what();
-  }
-  EXPECT_EQ(kind, "collapse");
-  EXPECT_NE(msg.find("no spread"), std::string::npos) << msg;
+  auto [kind2, msg2] = divergence_of([&] { train(test::tiny_acai({6}), v, "", 3, false); });
+  EXPECT_EQ(kind2, "collapse");
+  EXPECT_NE(msg2.find("no spread"), std::string::npos) << msg2;
 }
 
 // Partial collapse (spread below weak_spread, above the fatal threshold) is said once, as a warning,
@@ -282,13 +282,7 @@ TEST(Trainer, C14_NanGuardStopsAndKeepsLastGoodCheckpoint) {
   tc.optimizer = "sgd";
   tc.lr = 1e12;
   Trainer t(*p, tc, ctx);
-  std::string kind, msg;
-  try {
-    t.fit(x);
-  } catch (const TrainingDiverged& e) {
-    kind = e.kind();
-    msg = e.what();
-  }
+  auto [kind, msg] = divergence_of([&] { t.fit(x); });
   EXPECT_EQ(kind, "nan");
   EXPECT_NE(msg.find("C14"), std::string::npos) << msg;
   EXPECT_NE(msg.find("--lr"), std::string::npos) << msg;
@@ -326,13 +320,7 @@ TEST(Trainer, C14_ExplodedFiniteLossIsDivergence) {
   tc.optimizer = "adam";
   tc.lr = 0.3;
   Trainer t(*p, tc, ctx);
-  std::string kind, msg;
-  try {
-    t.fit(x);
-  } catch (const TrainingDiverged& e) {
-    kind = e.kind();
-    msg = e.what();
-  }
+  auto [kind, msg] = divergence_of([&] { t.fit(x); });
   EXPECT_EQ(kind, "nan") << msg;
   EXPECT_NE(msg.find("exploded"), std::string::npos) << msg;
   EXPECT_NE(msg.find("at epoch 1 "), std::string::npos) << msg;
