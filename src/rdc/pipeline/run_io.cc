@@ -3,8 +3,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
-#include <faiss/Index.h>      // FAISS_VERSION_* only
-#include <torch/version.h>  // TORCH_VERSION only (no torch API here)
+#include <faiss/Index.h>  // FAISS_VERSION_* only
 
 #include <chrono>
 #include <cmath>
@@ -123,7 +122,7 @@ json config_to_json(const RunConfig& c) {
                  {"lr_fraction", q.lr_fraction}};
   j["kmeans"] = {{"n_init", c.kmeans.n_init}, {"iters", c.kmeans.iters}, {"spherical", c.kmeans.spherical}};
   j["versions"] = {{"rdc", RDC_VERSION},
-                   {"libtorch", TORCH_VERSION},
+                   {"libtorch", RDC_TORCH_VERSION},  // from CMake's find_package(Torch): this file stays torch-free
                    {"faiss", fmt::format("{}.{}.{}", FAISS_VERSION_MAJOR, FAISS_VERSION_MINOR, FAISS_VERSION_PATCH)}};
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char buf[64];
