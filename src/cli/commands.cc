@@ -251,7 +251,7 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   add_phase1_options(tr, *cfg);
   add_phase2_options(tr, *cfg);
   add_kmeans_options(tr, *cfg);
-  on(tr, [cfg, finish_cfg, tr_out] {
+  on(tr, [cfg, finish_cfg, tr_out, tr] {
     finish_cfg();
     cfg->command = "train";
     if (tr_out->count() == 0) {
@@ -259,7 +259,28 @@ void register_commands(CLI::App& app, CommonOptions& common) {
       spdlog::info("--out not given: the run folder is {}", cfg->out_dir);
     }
     if (cfg->method == "kmeans") {
+      // k-means on the raw input trains nothing: say which given options have no effect
+      std::vector<std::string> ignored;
+      for (const auto* opt : tr->get_options())
+        if (opt->count() > 0 && !opt->get_lnames().empty()) {
+          const std::string& n = opt->get_lnames().front();
+          const bool applies = n == "method" || n == "out" || n == "clusters" || n == "seed" || n == "threads" ||
+                               n == "device" || n == "protocol" || n.rfind("csv", 0) == 0 || n == "npz-key" ||
+                               n == "no-folder-labels" || n == "restarts" || n == "kmeans-iters" ||
+                               n == "spherical" || n == "no-report" || n == "no-raw-baseline" || n == "help";
+          if (!applies) ignored.push_back("--" + n);
+        }
+      if (!ignored.empty())
+        spdlog::warn("--method kmeans clusters the raw input and trains nothing: {} ignored",
+                     fmt::format("{}", fmt::join(ignored, ", ")));
       run_kmeans(*cfg);
+      if (cfg->write_report) {
+        try {
+          write_report(cfg->out_dir);
+        } catch (const Error& e) {
+          spdlog::warn("could not write the report: {}", e.what());
+        }
+      }
       return 0;
     }
     if (cfg->method == "pretext") cfg->phase2.enabled = false;

@@ -42,6 +42,12 @@ grep -q "unknown command 'frobnicate'" "$T/unk.err" || fail "unknown command mes
 if "$RDC" predict "$T/nosuch" "$DATA/real/breastmnist.npz" --out "$T/p" 2> "$T/nf.err"; then fail "predict on no folder"; fi
 grep -q "does not exist" "$T/nf.err" || fail "predict on a missing run folder: $(cat "$T/nf.err")"
 
+# train --method kmeans: says which training options it ignores, and writes its report like any train run
+"$RDC" train "$DATA/real/breastmnist.npz" --method kmeans --epochs 3 --restarts 2 --out "$T/tk" 2> "$T/tk.err"
+grep -q -- "--epochs ignored" "$T/tk.err" || fail "train --method kmeans did not name the ignored --epochs: $(cat "$T/tk.err")"
+grep -q -- "--restarts" "$T/tk.err" && fail "train --method kmeans called --restarts ignored"
+[ -s "$T/tk/report.html" ] || fail "train --method kmeans wrote no report.html"
+
 # C03: evaluate says when everything is in one cluster (JSON "warnings" and a log line)
 printf '0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n0\n1\n' > "$T/y12.txt"
 printf '0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n0\n' > "$T/p12.txt"
