@@ -212,9 +212,11 @@ void Trainer::check_collapse(const EpochStats& s) const {
   const double first = history_.empty() ? s.loss : history_.front().loss;
   if (std::abs(s.loss) > 1e10 || (history_.size() > 1 && std::abs(s.loss) > 1e4 * std::max(std::abs(first), 1e-8)))
     throw TrainingDiverged(
-        "nan", fmt::format("{}: training diverged at epoch {} (case C14): the loss exploded to {:.4g} (first epoch: "
-                           "{:.4g}). Training stopped; {}. Use a smaller learning rate, e.g. --lr {:.3g}.",
-                           cfg_.tag, s.epoch + 1, s.loss, first, keep, lr_ / 10));
+        "nan", fmt::format("{}: training diverged at epoch {} (case C14): the loss exploded to {:.4g}{}. Training "
+                           "stopped; {}. Use a smaller learning rate, e.g. --lr {:.3g}.",
+                           cfg_.tag, s.epoch + 1, s.loss,
+                           history_.size() > 1 ? fmt::format(" (first epoch: {:.4g})", first) : std::string(), keep,
+                           lr_ / 10));
   if (!cfg_.stop_on_collapse) return;
   if (rel >= 0 && rel < cfg_.collapse_spread)
     throw TrainingDiverged(
