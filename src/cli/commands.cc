@@ -3,7 +3,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -185,8 +184,7 @@ void register_commands(CLI::App& app, CommonOptions& common) {
               p.size());
     auto m = evaluate_clustering(y, p, *eval_k);
     nlohmann::json j = nlohmann::json::parse(metrics_to_json(m));
-    const int64_t k = *eval_k > 0 ? *eval_k : (p.empty() ? 0 : *std::max_element(p.begin(), p.end()) + 1);
-    j["warnings"] = cluster_size_warnings(p, k);  // C03: a degenerate result is said, not only scored
+    j["warnings"] = cluster_size_warnings(m.cluster_sizes, p.size());  // C03: a degenerate result is said
     for (const auto& w : j["warnings"]) spdlog::warn("{}", w.get<std::string>());
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -251,7 +249,7 @@ void register_commands(CLI::App& app, CommonOptions& common) {
   add_phase1_options(tr, *cfg);
   add_phase2_options(tr, *cfg);
   add_kmeans_options(tr, *cfg);
-  on(tr, [cfg, finish_cfg, tr_out, tr] {
+  on(tr, [cfg, finish_cfg, tr_out, tr, km] {
     finish_cfg();
     cfg->command = "train";
     if (tr_out->count() == 0) {
@@ -259,28 +257,18 @@ void register_commands(CLI::App& app, CommonOptions& common) {
       spdlog::info("--out not given: the run folder is {}", cfg->out_dir);
     }
     if (cfg->method == "kmeans") {
-      // k-means on the raw input trains nothing: say which given options have no effect
+      // k-means on the raw input trains nothing: the options that apply are those of `rdc kmeans`
       std::vector<std::string> ignored;
       for (const auto* opt : tr->get_options())
         if (opt->count() > 0 && !opt->get_lnames().empty()) {
-          const std::string& n = opt->get_lnames().front();
-          const bool applies = n == "method" || n == "out" || n == "clusters" || n == "seed" || n == "threads" ||
-                               n == "device" || n == "protocol" || n.rfind("csv", 0) == 0 || n == "npz-key" ||
-                               n == "no-folder-labels" || n == "restarts" || n == "kmeans-iters" ||
-                               n == "spherical" || n == "no-report" || n == "no-raw-baseline" || n == "help";
-          if (!applies) ignored.push_back("--" + n);
+          const std::string n = "--" + opt->get_lnames().front();
+          if (n != "--method" && n != "--no-report" && km->get_option_no_throw(n) == nullptr) ignored.push_back(n);
         }
       if (!ignored.empty())
         spdlog::warn("--method kmeans clusters the raw input and trains nothing: {} ignored",
                      fmt::format("{}", fmt::join(ignored, ", ")));
       run_kmeans(*cfg);
-      if (cfg->write_report) {
-        try {
-          write_report(cfg->out_dir);
-        } catch (const Error& e) {
-          spdlog::warn("could not write the report: {}", e.what());
-        }
-      }
+      if (cfg->write_report) write_report_or_warn(cfg->out_dir);
       return 0;
     }
     if (cfg->method == "pretext") cfg->phase2.enabled = false;

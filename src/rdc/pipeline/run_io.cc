@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <faiss/Index.h>  // FAISS_VERSION_* only
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "rdc/core/labels_io.h"
 #include "rdc/core/npy.h"
 #include "rdc/data/reader_util.h"
+#include "rdc/report/report.h"
 
 namespace rdc {
 
@@ -225,10 +227,8 @@ int64_t resolve_clusters(const RunConfig& cfg, const Dataset& scored) {
   return k;
 }
 
-std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& pred, int64_t k) {
-  std::vector<int64_t> sizes(static_cast<size_t>(std::max<int64_t>(k, 0)), 0);
-  for (auto p : pred)
-    if (p >= 0 && p < k) sizes[static_cast<size_t>(p)]++;
+std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& sizes, size_t n) {
+  const auto k = static_cast<int64_t>(sizes.size());
   int64_t nonempty = 0, largest = 0;
   for (auto s : sizes) {
     nonempty += s > 0;
@@ -237,9 +237,17 @@ std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& pred,
   std::vector<std::string> w;
   if (nonempty < k) w.push_back(fmt::format("{} of {} clusters used", nonempty, k));
   if (nonempty < 0.9 * k && k > 2) w.push_back(fmt::format("fewer than 90% of the {} clusters are non-empty", k));
-  if (pred.size() > 10 && largest > 0.9 * pred.size())
-    w.push_back(fmt::format("collapse: {:.1f}% of points in one cluster", 100.0 * largest / pred.size()));
+  if (n > 10 && largest > 0.9 * n)
+    w.push_back(fmt::format("collapse: {:.1f}% of points in one cluster", 100.0 * largest / n));
   return w;
+}
+
+void write_report_or_warn(const std::string& run_dir) {
+  try {
+    write_report(run_dir);
+  } catch (const Error& e) {
+    spdlog::warn("could not write the report: {}", e.what());
+  }
 }
 
 json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, int64_t k,
@@ -247,9 +255,7 @@ json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, 
   std::vector<int64_t> sizes(k, 0);
   for (auto p : pred)
     if (p >= 0 && p < k) sizes[p]++;
-  int64_t nonempty = 0;
-  for (auto s : sizes) nonempty += s > 0;
-  for (const auto& w : cluster_size_warnings(pred, k)) {
+  for (const auto& w : cluster_size_warnings(sizes, pred.size())) {
     spdlog::warn("{}: {}", what, w);
     if (warnings) warnings->push_back(what + ": " + w);
   }
@@ -259,7 +265,7 @@ json score_assignments(const Dataset& scored, const std::vector<int64_t>& pred, 
   } else {
     j["labels"] = false;
     j["cluster_sizes"] = sizes;
-    j["num_nonempty_clusters"] = nonempty;
+    j["num_nonempty_clusters"] = std::count_if(sizes.begin(), sizes.end(), [](int64_t c) { return c > 0; });
   }
   return j;
 }

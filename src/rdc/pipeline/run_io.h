@@ -18,9 +18,11 @@ void write_json_file(const std::string& path, const nlohmann::json& j);
 /// (config.json), removes that run's result and checkpoint files (only names rdc writes), with a
 /// warning, so that a folder never mixes two runs' files.
 void clear_previous_run(const std::string& out_dir);
-/// Warnings on the cluster sizes of an assignment into k clusters (C03): clusters left empty,
-/// fewer than 90% used, more than 90% of the points in one cluster.
-std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& pred, int64_t k);
+/// Warnings on the sizes of k = sizes.size() clusters holding n points (C03): clusters left
+/// empty, fewer than 90% used, more than 90% of the points in one cluster.
+std::vector<std::string> cluster_size_warnings(const std::vector<int64_t>& sizes, size_t n);
+/// Writes RUN/report.html; a failure is a warning, never the run's failure.
+void write_report_or_warn(const std::string& run_dir);
 /// Appends one JSON object as a line (crash-safe enough for logs: whole lines, fsync'd).
 void append_jsonl(const std::string& path, const nlohmann::json& j);
 

@@ -110,7 +110,7 @@ void write_resolved_config(const RunConfig& cfg, const Phase1Result& p1) {
             {"encoder", encoder},
             {"encoder_width", cfg.pretext.encoder_width > 0 ? cfg.pretext.encoder_width : default_encoder_width(encoder)},
             {"embed_dim", p.embed_dim()},
-            {"augment", cfg.pretext.augment != "auto" ? cfg.pretext.augment : acai ? "weak" : "strong"},
+            {"augment", p.config().augment},
             {"geometry", p.normalized() ? "cosine" : "euclidean"},
             {"phase1_epochs", cfg.phase1.epochs},
             {"batch_size", std::min<int64_t>(cfg.phase1.batch_size, std::max<int64_t>(2, p1.n_fit))},
@@ -324,14 +324,7 @@ void run_train(const RunConfig& cfg_in) {
     spdlog::info("final: {} of {} clusters non-empty | {:.1f} s",
                  metrics["final"]["num_nonempty_clusters"].get<int64_t>(), k, metrics["wall_seconds"].get<double>());
   }
-  if (cfg.write_report) {
-    try {
-      write_report(cfg.out_dir);
-      spdlog::info("report: {}", join_path(cfg.out_dir, "report.html"));
-    } catch (const Error& e) {
-      spdlog::warn("could not write the report: {}", e.what());
-    }
-  }
+  if (cfg.write_report) write_report_or_warn(cfg.out_dir);
   spdlog::info("run folder: {}", cfg.out_dir);
 }
 

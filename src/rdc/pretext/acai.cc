@@ -37,7 +37,8 @@ Acai::Acai(const PretextConfig& cfg, int64_t n_samples, const Context& ctx) : cf
   to(torch_device(ctx));
   const double lr = cfg_.critic_lr > 0 ? cfg_.critic_lr : optim_defaults().lr;
   critic_opt_ = std::make_unique<torch::optim::Adam>(critic_->parameters(), torch::optim::AdamOptions(lr));
-  aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment == "auto" ? "weak" : cfg_.augment),
+  if (cfg_.augment == "auto") cfg_.augment = "weak";  // recorded resolved: config() says what ran
+  aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment),
                                      cfg_.input_shape, derive_seed(ctx.seed, "augment"));
   spdlog::info("acai: encoder {} -> m={} ({} parameters in encoder+decoder, {} in critic), lambda={}, "
                "invariance={}, reconstructs the {}, {} geometry",

@@ -122,7 +122,8 @@ DeepClusterV2::DeepClusterV2(const PretextConfig& cfg, int64_t n_samples, const 
   backbone_ = make_encoder(ec);
   head_ = std::make_shared<Dcv2Head>(backbone_->out_dim(), cfg_.proj_hidden, m_);
   state_ = std::make_shared<Dcv2State>(cfg_.heads, p_, n_, m_);
-  aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment == "auto" ? "strong" : cfg_.augment),
+  if (cfg_.augment == "auto") cfg_.augment = "strong";  // recorded resolved: config() says what ran
+  aug_ = std::make_unique<Augmenter>(AugmentConfig::preset(cfg_.augment),
                                      cfg_.input_shape, derive_seed(ctx.seed, "augment"));
   to(torch_device(ctx));
   spdlog::info("deepcluster-v2: encoder {} ({} features, {} parameters), m={}, heads={}, prototypes={}, crops 2+{}",
